@@ -1,0 +1,1 @@
+//! env crate of chipfloor (see ARCHITECTURE.md).

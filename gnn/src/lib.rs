@@ -1,0 +1,1 @@
+//! chipfloor's tch models (see ARCHITECTURE.md).

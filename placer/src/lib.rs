@@ -1,0 +1,1 @@
+//! placer crate of chipfloor (see ARCHITECTURE.md).

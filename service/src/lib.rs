@@ -1,0 +1,1 @@
+//! service crate of chipfloor (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! chipfloor's PPO training (see ARCHITECTURE.md).
