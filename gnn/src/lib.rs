@@ -1,1 +1,34 @@
-//! chipfloor's tch models (see ARCHITECTURE.md).
+//! chipfloor's tch models: the edge-based graph encoder, and later the policy and value heads.
+//!
+//! This is the only crate (with `training`) that links libtorch. Observations arrive as plain
+//! arrays from `env`; this crate turns them into tensors.
+#![warn(missing_docs)]
+
+pub mod edge_gcn;
+
+pub use edge_gcn::{EdgeGcn, EdgeGcnConfig};
+
+/// The device models run on: CUDA when libtorch sees a GPU, else the CPU.
+pub fn default_device() -> tch::Device {
+    tch::Device::cuda_if_available()
+}
+
+/// Parses a `--device` value: `auto`, `cpu`, `cuda` or `cuda:N`.
+pub fn parse_device(s: &str) -> Result<tch::Device, String> {
+    match s {
+        "auto" => Ok(default_device()),
+        "cpu" => Ok(tch::Device::Cpu),
+        "cuda" => {
+            if tch::Cuda::is_available() {
+                Ok(tch::Device::Cuda(0))
+            } else {
+                Err("--device cuda: no CUDA device is visible to libtorch".into())
+            }
+        }
+        _ => match s.strip_prefix("cuda:").and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) if (n as i64) < tch::Cuda::device_count() => Ok(tch::Device::Cuda(n)),
+            Some(n) => Err(format!("--device {s}: CUDA device {n} does not exist")),
+            None => Err(format!("unknown device \"{s}\" (expected auto, cpu, cuda or cuda:N)")),
+        },
+    }
+}
