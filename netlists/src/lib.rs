@@ -2,13 +2,21 @@
 //!
 //! - [`model`]: nodes, nets, placements (flat arrays, typed ids).
 //! - [`error`]: diagnostics with file and line.
+//! - [`pb_txt`]: Circuit Training `.pb.txt` netlists (reader and writer).
+//! - [`plc`]: Circuit Training `.plc` placements (reader, applier and writer).
+//! - [`testdata`]: locating the shared reference data for tests.
 #![warn(missing_docs)]
 
 pub mod error;
+mod header;
 pub mod model;
+pub mod pb_txt;
+pub mod plc;
+pub mod testdata;
 
 pub use error::{Error, ParseError, Result};
 pub use model::{
     AttrValue, Blockage, NetId, Netlist, NetlistBuilder, NetlistHeader, Nets, NodeCounts, NodeId,
     NodeKind, NodeSpec, Orientation, Placement,
 };
+pub use testdata::shared_dir;

@@ -265,8 +265,8 @@ impl Nets {
 /// A netlist: nodes (struct of arrays indexed by [`NodeId`]), nets, header.
 ///
 /// Build one with [`NetlistBuilder`] (the format readers do) so the derived indices stay
-/// consistent.
-#[derive(Clone, Debug)]
+/// consistent. `PartialEq` compares every field (used by the format round-trip tests).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Netlist {
     /// Node names.
     pub names: Vec<String>,
@@ -539,7 +539,8 @@ impl NetlistBuilder {
                 });
             }
         }
-        let mut kinds: Vec<NodeKind> = self.specs.iter().map(|s| s.kind.unwrap_or(NodeKind::Port)).collect();
+        let mut kinds: Vec<NodeKind> =
+            self.specs.iter().map(|s| s.kind.unwrap_or(NodeKind::Port)).collect();
         let mut owner = vec![None; n];
         for (i, s) in self.specs.iter().enumerate() {
             if !kinds[i].is_pin() {
@@ -584,7 +585,10 @@ impl NetlistBuilder {
                 let Some(&tid) = by_name.get(t) else {
                     return Err(BuildError {
                         line: s.line,
-                        message: format!("node \"{}\" has input \"{}\", which is not a node", s.name, t),
+                        message: format!(
+                            "node \"{}\" has input \"{}\", which is not a node",
+                            s.name, t
+                        ),
                     });
                 };
                 if kinds[tid.index()].is_macro() {
