@@ -4,10 +4,12 @@
 //! - [`error`]: diagnostics with file and line.
 //! - [`pb_txt`]: Circuit Training `.pb.txt` netlists (reader and writer).
 //! - [`plc`]: Circuit Training `.plc` placements (reader, applier and writer).
+//! - [`generate`]: seeded synthetic netlists.
 //! - [`testdata`]: locating the shared reference data for tests.
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod generate;
 mod header;
 pub mod model;
 pub mod pb_txt;
