@@ -1,1 +1,17 @@
-//! placer crate of chipfloor (see ARCHITECTURE.md).
+//! chipfloor placer crate: the exact Circuit Training proxy cost (full and incremental) and
+//! the legality report.
+//!
+//! - [`cost`]: wirelength, density and congestion exactly as `shared/docs/PROXY_COST.md`
+//!   defines them, a full evaluator ([`cost::evaluate`], [`cost::CostModel`]) and an
+//!   incremental one for annealing ([`cost::IncrementalCost`]).
+//! - [`legality`]: hard-macro overlaps and macros outside the canvas.
+#![warn(missing_docs)]
+
+pub mod cost;
+pub mod legality;
+
+pub use cost::{
+    evaluate, CostBreakdown, CostError, CostModel, CostOverrides, CostParams, CostReport,
+    CostWeights, IncrementalCost, OobRule,
+};
+pub use legality::{check, LegalityReport};

@@ -1,0 +1,382 @@
+//! Grid kernels shared by the full and the incremental evaluators: cell lookup, density
+//! footprints, macro routing allocation, net routing (`PROXY_COST.md` §8, §9) and the top-k
+//! reductions.
+//!
+//! Every expression keeps the form that `PROXY_COST.md` §1 and §13 prescribe (`gw = W / C`,
+//! then `floor(x / gw)`; cell edges as `c · gw` and `(c + 1) · gw`), so values that sit exactly
+//! on a grid line land in the same cell as in the reference evaluator.
+
+/// Partial-overlap tolerance of the macro routing allocation (µm, absolute; §9.7).
+pub(crate) const PARTIAL_TOL: f64 = 1e-5;
+
+/// The placement grid.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Grid {
+    /// Columns.
+    pub(crate) cols: usize,
+    /// Rows.
+    pub(crate) rows: usize,
+    /// Cell width `W / C`.
+    pub(crate) gw: f64,
+    /// Cell height `H / R`.
+    pub(crate) gh: f64,
+}
+
+/// A clamped, non-empty cell range of a rectangle: rows `bl_r..=ur_r`, columns `bl_c..=ur_c`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CellRange {
+    pub(crate) bl_r: usize,
+    pub(crate) bl_c: usize,
+    pub(crate) ur_r: usize,
+    pub(crate) ur_c: usize,
+}
+
+impl Grid {
+    /// Number of cells.
+    #[inline]
+    pub(crate) fn n(&self) -> usize {
+        self.cols * self.rows
+    }
+
+    /// `cell_of(x, y) = (floor(y / gh), floor(x / gw))`, unclamped (saturating for huge values).
+    #[inline]
+    pub(crate) fn cell_of(&self, x: f64, y: f64) -> (i64, i64) {
+        ((y / self.gh).floor() as i64, (x / self.gw).floor() as i64)
+    }
+
+    /// True when a cell lies in the grid.
+    #[inline]
+    pub(crate) fn inside(&self, r: i64, c: i64) -> bool {
+        r >= 0 && c >= 0 && (r as u64) < self.rows as u64 && (c as u64) < self.cols as u64
+    }
+
+    /// Clamps a cell into the grid.
+    #[inline]
+    pub(crate) fn clamp(&self, r: i64, c: i64) -> (i64, i64) {
+        (r.clamp(0, self.rows as i64 - 1), c.clamp(0, self.cols as i64 - 1))
+    }
+
+    /// The clamped cell range of the rectangle of centre `(x, y)` and size `w × h` (§8 steps
+    /// 3-5), or `None` when the rectangle is skipped or the range is empty.
+    #[inline]
+    pub(crate) fn cell_range(&self, x: f64, y: f64, w: f64, h: f64) -> Option<CellRange> {
+        let ur_r = ((y + h / 2.0) / self.gh).floor() as i64;
+        let ur_c = ((x + w / 2.0) / self.gw).floor() as i64;
+        if ur_r < 0 || ur_c < 0 {
+            return None;
+        }
+        let bl_r = (((y - h / 2.0) / self.gh).floor() as i64).max(0);
+        let bl_c = (((x - w / 2.0) / self.gw).floor() as i64).max(0);
+        let ur_r = ur_r.min(self.rows as i64 - 1);
+        let ur_c = ur_c.min(self.cols as i64 - 1);
+        if bl_r > ur_r || bl_c > ur_c {
+            return None;
+        }
+        Some(CellRange {
+            bl_r: bl_r as usize,
+            bl_c: bl_c as usize,
+            ur_r: ur_r as usize,
+            ur_c: ur_c as usize,
+        })
+    }
+
+    /// Calls `f(cell, area)` for every cell of the clamped range of a rectangle, with the area
+    /// of its overlap with the cell (§8 step 6: counted when both extents are `>= 0`).
+    #[inline]
+    pub(crate) fn for_density(&self, x: f64, y: f64, w: f64, h: f64, mut f: impl FnMut(usize, f64)) {
+        let Some(rg) = self.cell_range(x, y, w, h) else { return };
+        let (xmin, xmax, ymin, ymax) = (x - w / 2.0, x + w / 2.0, y - h / 2.0, y + h / 2.0);
+        let (gw, gh) = (self.gw, self.gh);
+        for r in rg.bl_r..=rg.ur_r {
+            let rf = r as f64;
+            let dy = ((rf + 1.0) * gh).min(ymax) - (rf * gh).max(ymin);
+            for c in rg.bl_c..=rg.ur_c {
+                let cf = c as f64;
+                let dx = ((cf + 1.0) * gw).min(xmax) - (cf * gw).max(xmin);
+                if dx >= 0.0 && dy >= 0.0 {
+                    f(r * self.cols + c, dx * dy);
+                }
+            }
+        }
+    }
+
+    /// Overlap extents of a rectangle with cell `(r, c)` for the routing allocation: both
+    /// `(0, 0)` unless both are strictly positive (§9.7 step 2).
+    #[inline]
+    fn alloc_ext(&self, r: usize, c: usize, xmin: f64, xmax: f64, ymin: f64, ymax: f64) -> (f64, f64) {
+        let (rf, cf) = (r as f64, c as f64);
+        let dx = xmax.min((cf + 1.0) * self.gw) - xmin.max(cf * self.gw);
+        let dy = ymax.min((rf + 1.0) * self.gh) - ymin.max(rf * self.gh);
+        if dx > 0.0 && dy > 0.0 {
+            (dx, dy)
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
+    /// Macro routing allocation of a hard macro (§9.7, unnormalised): calls `f(cell, dv, dh)`
+    /// with `dv = dx · av` and `dh = dy · ah` for every cell of the range, then the
+    /// partial-overlap corrections as negative contributions, in the reference order.
+    #[inline]
+    pub(crate) fn for_alloc(
+        &self,
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        ah: f64,
+        av: f64,
+        mut f: impl FnMut(usize, f64, f64),
+    ) {
+        let Some(rg) = self.cell_range(x, y, w, h) else { return };
+        let (xmin, xmax, ymin, ymax) = (x - w / 2.0, x + w / 2.0, y - h / 2.0, y + h / 2.0);
+        let (mut part_v, mut part_h) = (false, false);
+        let multi_r = rg.ur_r != rg.bl_r;
+        let multi_c = rg.ur_c != rg.bl_c;
+        for r in rg.bl_r..=rg.ur_r {
+            for c in rg.bl_c..=rg.ur_c {
+                let (dx, dy) = self.alloc_ext(r, c, xmin, xmax, ymin, ymax);
+                if multi_r && (r == rg.bl_r || r == rg.ur_r) && (dy - self.gh).abs() > PARTIAL_TOL {
+                    part_v = true;
+                }
+                if multi_c && (c == rg.bl_c || c == rg.ur_c) && (dx - self.gw).abs() > PARTIAL_TOL {
+                    part_h = true;
+                }
+                f(r * self.cols + c, dx * av, dy * ah);
+            }
+        }
+        if part_v {
+            let r = rg.ur_r;
+            for c in rg.bl_c..=rg.ur_c {
+                let (dx, _) = self.alloc_ext(r, c, xmin, xmax, ymin, ymax);
+                f(r * self.cols + c, -(dx * av), 0.0);
+            }
+        }
+        if part_h {
+            let c = rg.ur_c;
+            for r in rg.bl_r..=rg.ur_r {
+                let (_, dy) = self.alloc_ext(r, c, xmin, xmax, ymin, ymax);
+                f(r * self.cols + c, 0.0, -(dy * ah));
+            }
+        }
+    }
+}
+
+/// Receives the routing demand of nets as half-open runs (§9). Implementations keep
+/// difference arrays: a horizontal run on row `r` over columns `[c0, c1)` adds `w` at
+/// `(r, c0)` and `-w` at `(r, c1)` of the H difference array (prefix sums along rows), and a
+/// vertical run on column `c` over rows `[r0, r1)` adds `w` at `(r0, c)` and `-w` at `(r1, c)`
+/// of the V difference array (prefix sums along columns). With integer weights this is exact.
+pub(crate) trait RouteSink {
+    /// Adds `w` at flat index `i` of the H difference array.
+    fn h(&mut self, i: usize, w: f64);
+    /// Adds `w` at flat index `i` of the V difference array.
+    fn v(&mut self, i: usize, w: f64);
+}
+
+/// Horizontal run on row `r`, columns `[min(a,b), max(a,b))`.
+#[inline]
+fn h_run<S: RouteSink>(s: &mut S, cols: usize, r: usize, a: usize, b: usize, w: f64) {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    if lo < hi {
+        s.h(r * cols + lo, w);
+        s.h(r * cols + hi, -w);
+    }
+}
+
+/// Vertical run on column `c`, rows `[min(a,b), max(a,b))`.
+#[inline]
+fn v_run<S: RouteSink>(s: &mut S, cols: usize, c: usize, a: usize, b: usize, w: f64) {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    if lo < hi {
+        s.v(lo * cols + c, w);
+        s.v(hi * cols + c, -w);
+    }
+}
+
+/// Two-cell L route (§9.2): along the source row, then along the sink column.
+#[inline]
+fn route_two<S: RouteSink>(s: &mut S, cols: usize, src: (usize, usize), t: (usize, usize), w: f64) {
+    h_run(s, cols, src.0, src.1, t.1, w);
+    v_run(s, cols, t.1, src.0, t.0, w);
+}
+
+/// Three-cell route (§9.3, cases a-d in this order). Cells are `(row, col)`.
+#[inline]
+fn route_three<S: RouteSink>(s: &mut S, cols: usize, cells: [(usize, usize); 3], w: f64) {
+    let mut g = cells;
+    g.sort_unstable_by_key(|&(r, c)| (c, r));
+    let [(r1, c1), (r2, c2), (r3, c3)] = g;
+    if c1 < c2 && c2 < c3 && r1.min(r3) < r2 && r2 < r1.max(r3) {
+        h_run(s, cols, r1, c1, c2, w);
+        h_run(s, cols, r2, c2, c3, w);
+        v_run(s, cols, c2, r1, r2, w);
+        v_run(s, cols, c3, r2, r3, w);
+    } else if c2 == c3 && c1 < c2 && r1 < r2.min(r3) {
+        h_run(s, cols, r1, c1, c2, w);
+        v_run(s, cols, c2, r1, r2.max(r3), w);
+    } else if r2 == r3 {
+        h_run(s, cols, r1, c1, c2, w);
+        h_run(s, cols, r2, c2, c3, w);
+        v_run(s, cols, c2, r1, r2, w);
+    } else {
+        let mut g = cells;
+        g.sort_unstable();
+        let [(r1, c1), (r2, c2), (r3, c3)] = g;
+        let cmin = c1.min(c2).min(c3);
+        let cmax = c1.max(c2).max(c3);
+        h_run(s, cols, r2, cmin, cmax, w);
+        v_run(s, cols, c1, r1, r2, w);
+        v_run(s, cols, c3, r2, r3, w);
+    }
+}
+
+/// Routes one net given its distinct cells as flat indices, the source (driver) cell first
+/// (§9.1 step 5).
+#[inline]
+pub(crate) fn route_net<S: RouteSink>(s: &mut S, cols: usize, g: &[u32], w: f64) {
+    let rc = |i: u32| ((i as usize) / cols, (i as usize) % cols);
+    match g.len() {
+        0 | 1 => {}
+        2 => route_two(s, cols, rc(g[0]), rc(g[1]), w),
+        3 => route_three(s, cols, [rc(g[0]), rc(g[1]), rc(g[2])], w),
+        _ => {
+            let src = rc(g[0]);
+            for &t in &g[1..] {
+                route_two(s, cols, src, rc(t), w);
+            }
+        }
+    }
+}
+
+/// Mean of the `k` largest values (`top_mean`, §1), summed in descending order. Reorders
+/// `v`. `k` must be in `1..=v.len()`.
+pub(crate) fn top_mean(v: &mut [f64], k: usize) -> f64 {
+    debug_assert!(k >= 1 && k <= v.len());
+    let desc = |a: &f64, b: &f64| b.total_cmp(a);
+    if k < v.len() {
+        v.select_nth_unstable_by(k - 1, desc);
+    }
+    let top = &mut v[..k];
+    top.sort_unstable_by(desc);
+    top.iter().sum::<f64>() / k as f64
+}
+
+/// Density cost from cell occupancies (§8 steps 7-9). `scratch` is resized to the grid.
+pub(crate) fn density_cost(occ: &[f64], grid: &Grid, scratch: &mut Vec<f64>) -> f64 {
+    let area = grid.gw * grid.gh;
+    scratch.clear();
+    scratch.extend(occ.iter().map(|&o| o / area));
+    let n = scratch.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n >= 10 {
+        let k = n / 10;
+        let desc = |a: &f64, b: &f64| b.total_cmp(a);
+        if k < n {
+            scratch.select_nth_unstable_by(k - 1, desc);
+        }
+        let top = &mut scratch[..k];
+        top.sort_unstable_by(desc);
+        0.5 * top.iter().sum::<f64>() / k as f64
+    } else {
+        scratch.retain(|&d| d != 0.0);
+        if scratch.is_empty() {
+            return 0.0;
+        }
+        scratch.sort_unstable_by(|a, b| b.total_cmp(a));
+        0.5 * scratch.iter().sum::<f64>() / scratch.len() as f64
+    }
+}
+
+/// Congestion inputs for [`congestion_cost`]: raw net-demand difference arrays and raw macro
+/// allocations (all `R·C`, row-major).
+pub(crate) struct CongestionRaw<'a> {
+    /// V difference array (prefix sums along columns give the V net demand).
+    pub(crate) vdiff: &'a [f64],
+    /// H difference array (prefix sums along rows give the H net demand).
+    pub(crate) hdiff: &'a [f64],
+    /// Unnormalised vertical macro allocation.
+    pub(crate) vm: &'a [f64],
+    /// Unnormalised horizontal macro allocation.
+    pub(crate) hm: &'a [f64],
+}
+
+/// Congestion cost (§9.5, §9.6, §9.8). `scratch` holds `6·R·C` values afterwards.
+pub(crate) fn congestion_cost(
+    raw: &CongestionRaw<'_>,
+    grid: &Grid,
+    rh: f64,
+    rv: f64,
+    k: usize,
+    scratch: &mut Vec<f64>,
+) -> f64 {
+    let (cols, rows) = (grid.cols, grid.rows);
+    let n = cols * rows;
+    if n == 0 {
+        return 0.0;
+    }
+    let vcap = grid.gw * rv;
+    let hcap = grid.gh * rh;
+    scratch.clear();
+    scratch.resize(6 * n, 0.0);
+    let (l, rest) = scratch.split_at_mut(2 * n);
+    let (vn, hn) = rest.split_at_mut(n);
+    let hn = &mut hn[..n];
+    // Net demand from the difference arrays, normalised (§9.5).
+    for c in 0..cols {
+        let mut acc = 0.0;
+        for r in 0..rows {
+            acc += raw.vdiff[r * cols + c];
+            vn[r * cols + c] = acc / vcap;
+        }
+    }
+    for r in 0..rows {
+        let mut acc = 0.0;
+        for c in 0..cols {
+            acc += raw.hdiff[r * cols + c];
+            hn[r * cols + c] = acc / hcap;
+        }
+    }
+    // Smoothing (§9.6) into l[..n] (V) and l[n..] (H), then add the macro allocation.
+    let (lv, lh) = l.split_at_mut(n);
+    if k == 0 {
+        lv.copy_from_slice(vn);
+        lh.copy_from_slice(hn);
+    } else {
+        lv.fill(0.0);
+        lh.fill(0.0);
+        for r in 0..rows {
+            for c in 0..cols {
+                let lo = c.saturating_sub(k);
+                let hi = (c + k).min(cols - 1);
+                let v = vn[r * cols + c] / (hi - lo + 1) as f64;
+                for p in lo..=hi {
+                    lv[r * cols + p] += v;
+                }
+            }
+        }
+        for r in 0..rows {
+            for c in 0..cols {
+                let lo = r.saturating_sub(k);
+                let hi = (r + k).min(rows - 1);
+                let v = hn[r * cols + c] / (hi - lo + 1) as f64;
+                for p in lo..=hi {
+                    lh[p * cols + c] += v;
+                }
+            }
+        }
+    }
+    for i in 0..n {
+        lv[i] += raw.vm[i] / vcap;
+        lh[i] += raw.hm[i] / hcap;
+    }
+    let m = (2 * n) / 20;
+    let l = &mut scratch[..2 * n];
+    if m == 0 {
+        l.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    } else {
+        top_mean(l, m)
+    }
+}
