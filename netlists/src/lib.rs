@@ -5,9 +5,11 @@
 //! - [`pb_txt`]: Circuit Training `.pb.txt` netlists (reader and writer).
 //! - [`plc`]: Circuit Training `.plc` placements (reader, applier and writer).
 //! - [`generate`]: seeded synthetic netlists.
+//! - [`bookshelf`]: Bookshelf (ICCAD04 / ISPD2005) designs (reader).
 //! - [`testdata`]: locating the shared reference data for tests.
 #![warn(missing_docs)]
 
+pub mod bookshelf;
 pub mod error;
 pub mod generate;
 mod header;

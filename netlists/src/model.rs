@@ -256,6 +256,11 @@ impl Nets {
         self.sinks.extend_from_slice(sinks);
         self.sink_start.push(self.sinks.len() as u32);
     }
+    /// Number of net connections: drivers plus sink entries (duplicates counted), i.e. the
+    /// Bookshelf `NumPins` of a design read by [`crate::bookshelf`].
+    pub fn pin_count(&self) -> usize {
+        self.driver.len() + self.sinks.len()
+    }
     /// Sum of net weights (`N_net` of `PROXY_COST.md` §2.6, before the 0 → 1 rule).
     pub fn weight_sum(&self) -> f64 {
         self.weight.iter().sum()

@@ -700,12 +700,14 @@ fn parse_attr<'a>(lx: &mut Lexer<'a>, attr_line: usize) -> LexResult<RawAttr<'a>
                 open(lx, "value")?;
                 val = Some(parse_value(lx, attr_line)?);
             }
-            Tok::Eof => return Err((
-                lx.line,
-                format!(
+            Tok::Eof => {
+                return Err((
+                    lx.line,
+                    format!(
                     "unexpected end of file: `attr` block opened at line {attr_line} is not closed"
                 ),
-            )),
+                ))
+            }
             t => {
                 return Err((
                     lx.line,
