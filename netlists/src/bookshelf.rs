@@ -465,7 +465,9 @@ fn parse_pl<'a>(
 }
 
 /// Rows' bounding box `(x0, y0, x1, y1)` and smallest row height.
-fn parse_scl(p: Part<'_>) -> Result<Option<((f64, f64, f64, f64), f64)>> {
+type Rows = ((f64, f64, f64, f64), f64);
+
+fn parse_scl(p: Part<'_>) -> Result<Option<Rows>> {
     #[derive(Default)]
     struct Row {
         y: Option<f64>,

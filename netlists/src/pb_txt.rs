@@ -984,3 +984,6 @@ pub fn to_string(nl: &Netlist, placement: Option<&Placement>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

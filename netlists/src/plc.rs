@@ -478,3 +478,6 @@ pub fn to_string(nl: &Netlist, pl: &Placement, h: &PlcHeader) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

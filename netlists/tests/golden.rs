@@ -148,3 +148,39 @@ fn golden_netlists_round_trip() {
         assert_eq!(pb_txt::to_string(&b, None), text, "{}: writer not idempotent", p.display());
     }
 }
+
+#[test]
+fn ariane133_plc_and_netlist_round_trip() {
+    let Some(p) = require_shared("benchmarks/ariane133_ng45/netlist.pb.txt.gz") else { return };
+    let nl = pb_txt::read(&p).unwrap();
+    let pp = p.with_file_name("legalized.plc");
+    let pf = plc::read(&pp).unwrap();
+    let mut pl = nl.initial_placement();
+    pf.apply_strict(&nl, &mut pl, &pp).unwrap();
+    // .plc: write and read back.
+    let mut h = pf.header.clone();
+    h.node_counts = plc::PlcHeader::node_counts_of(&nl);
+    let text = plc::to_string(&nl, &pl, &h);
+    let back = plc::parse_str(&text, Path::new("back.plc")).unwrap();
+    let mut h2 = back.header.clone();
+    h2.comments = h.comments.clone();
+    assert_eq!(h2, h);
+    let mut pl2 = nl.initial_placement();
+    back.apply_strict(&nl, &mut pl2, Path::new("back.plc")).unwrap();
+    assert_eq!(pl2, pl);
+    // .pb.txt with the placement baked in, then gz on disk.
+    let dir = std::env::temp_dir().join(format!("chipfloor-golden-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("placed.pb.txt.gz");
+    pb_txt::write(&nl, Some(&pl), &out).unwrap();
+    let placed = pb_txt::read(&out).unwrap();
+    for m in nl.ids().filter(|i| nl.kind(*i).is_placeable()) {
+        let i = m.index();
+        assert_eq!((placed.x[i], placed.y[i]), (pl.x[i], pl.y[i]));
+        if nl.kind(m).is_macro() {
+            assert_eq!(placed.orientation[i], pl.orientation[i]);
+        }
+    }
+    assert_eq!(placed.nets, nl.nets);
+    std::fs::remove_dir_all(&dir).ok();
+}
