@@ -16,7 +16,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The content is malformed or inconsistent.
-    #[error("{0}")]
+    #[error(transparent)]
     Parse(#[from] ParseError),
 }
 
@@ -32,9 +32,14 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    /// A new error at `path:line`.
+    /// A new error at `path:line`. Line breaks inside the message (e.g. from a node name
+    /// with an escaped `\n`) are escaped so the diagnostic stays on one line.
     pub fn new(path: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
-        ParseError { path: path.as_ref().to_path_buf(), line, message: message.into() }
+        let mut message = message.into();
+        if message.contains(['\n', '\r']) {
+            message = message.replace('\n', "\\n").replace('\r', "\\r");
+        }
+        ParseError { path: path.as_ref().to_path_buf(), line, message }
     }
 }
 

@@ -160,12 +160,15 @@ pub fn generate(cfg: &GenConfig) -> Result<(Netlist, Placement), String> {
     }
     let mut port_pos = Vec::with_capacity(cfg.ports);
     for i in 0..cfg.ports {
+        // Ports sit just inside the boundary: a pin exactly on the top or right edge maps
+        // outside the grid and would drop its net from congestion (PROXY_COST.md §10).
         let t = rng.gen::<f64>() * side;
+        let edge = side - 0.01;
         let (x, y, s) = match rng.gen_range(0..4) {
             0 => (0.0, t, "LEFT"),
-            1 => (side, t, "RIGHT"),
+            1 => (edge, t, "RIGHT"),
             2 => (t, 0.0, "BOTTOM"),
-            _ => (t, side, "TOP"),
+            _ => (t, edge, "TOP"),
         };
         port_pos.push((round3(x), round3(y), s));
         objs.push((Obj::Port(i), x, y));
@@ -417,7 +420,7 @@ mod tests {
         for p in nl.ports() {
             assert!(pl.fixed[p.index()]);
             let (x, y) = (pl.x[p.index()], pl.y[p.index()]);
-            assert!(x == 0.0 || y == 0.0 || x == 1000.0 || y == 1000.0);
+            assert!(x == 0.0 || y == 0.0 || x == 999.99 || y == 999.99);
         }
     }
 

@@ -344,9 +344,11 @@ impl Stream {
         }
         let mut lx = Lexer { src: text, pos: 0, line: 1 };
         let mut attrs: Vec<RawAttr<'_>> = Vec::new();
-        let r = self.parse_nodes(&mut lx, &mut attrs, offset);
-        self.lines += 1 + text.bytes().filter(|&b| b == b'\n').count();
-        r.map_err(|(line, msg)| Error::parse(label, line, msg))
+        self.parse_nodes(&mut lx, &mut attrs, offset)
+            .map_err(|(line, msg)| Error::parse(label, line, msg))?;
+        // The lexer stopped at end of file, so its line is the file's last line.
+        self.lines += lx.line;
+        Ok(())
     }
 
     fn parse_nodes<'a>(

@@ -252,3 +252,9 @@ mod fuzzish {
         }
     }
 }
+
+#[test]
+fn diagnostics_stay_on_one_line() {
+    let e = err("node { name: \"a\\nb\" attr { key: \"type\" value { placeholder: \"PORT\" } } }\nnode { name: \"a\\nb\" attr { key: \"type\" value { placeholder: \"PORT\" } } }");
+    assert_eq!(e, "t.pb.txt:2: duplicate node name \"a\\nb\"");
+}
