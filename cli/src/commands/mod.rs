@@ -1,0 +1,17 @@
+//! One module per subcommand.
+
+pub(crate) mod demo;
+pub(crate) mod eval;
+pub(crate) mod info;
+
+use clap::ValueEnum;
+
+/// Output format of reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
