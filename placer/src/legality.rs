@@ -120,7 +120,8 @@ pub fn check_with(
                 let area = ox * oy;
                 rep.hard_macro_overlap_pairs += 1;
                 rep.hard_macro_overlap_area += area;
-                rep.hard_macro_max_pair_overlap_area = rep.hard_macro_max_pair_overlap_area.max(area);
+                rep.hard_macro_max_pair_overlap_area =
+                    rep.hard_macro_max_pair_overlap_area.max(area);
                 let (p, q) = if ia < ib { (ia, ib) } else { (ib, ia) };
                 rep.overlapping.push((NodeId(p), NodeId(q), area));
             }

@@ -10,9 +10,14 @@ use placer::cost::{CostModel, CostOverrides, CostParams, CostWeights, EvalScratc
 use placer::legality::{check_with, LegalityOptions};
 use serde_json::Value;
 
-fn load(golden: &Path, case: &Value, cache: &mut BTreeMap<String, Netlist>) -> (Netlist, Placement, Option<plc::PlcFile>) {
+fn load(
+    golden: &Path,
+    case: &Value,
+    cache: &mut BTreeMap<String, Netlist>,
+) -> (Netlist, Placement, Option<plc::PlcFile>) {
     let np = case["netlist"].as_str().unwrap().to_string();
-    let nl = cache.entry(np.clone()).or_insert_with(|| pb_txt::read(&golden.join(&np)).unwrap()).clone();
+    let nl =
+        cache.entry(np.clone()).or_insert_with(|| pb_txt::read(&golden.join(&np)).unwrap()).clone();
     let mut pl = nl.initial_placement();
     let pf = case["plc"].as_str().map(|p| {
         let path = golden.join(p);
@@ -93,7 +98,7 @@ fn golden_cases() {
             ("density_cost", c.density_cost),
             ("congestion_cost", c.congestion_cost),
         ] {
-            if !((got - ef(k)).abs() <= 1e-9) {
+            if (got - ef(k)).abs() > 1e-9 || got.is_nan() {
                 errs.push(format!("{k} {got:.15} != {:.15}", ef(k)));
             }
         }
@@ -101,7 +106,11 @@ fn golden_cases() {
             errs.push(format!("wirelength {} != {}", c.hpwl, ef("wirelength")));
         }
         if !rel_close(c.proxy(CostWeights::GOOGLE_INTERNAL), ef("proxy_cost"), 1e-9) {
-            errs.push(format!("proxy {} != {}", c.proxy(CostWeights::GOOGLE_INTERNAL), ef("proxy_cost")));
+            errs.push(format!(
+                "proxy {} != {}",
+                c.proxy(CostWeights::GOOGLE_INTERNAL),
+                ef("proxy_cost")
+            ));
         }
         if c.net_weight_sum != ef("net_weight_sum") {
             errs.push(format!("net_weight_sum {} != {}", c.net_weight_sum, ef("net_weight_sum")));
@@ -127,7 +136,8 @@ fn golden_cases() {
             ));
         }
         if !errs.is_empty() {
-            let flags: Vec<&str> = case["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+            let flags: Vec<&str> =
+                case["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
             failures.push((format!("{name} [{}]", flags.join(",")), errs.join("; ")));
         }
     }
@@ -180,9 +190,18 @@ fn ariane133_params_from_plc_header() {
             assert!((c.density_cost - h.density_cost.unwrap()).abs() <= 6e-5, "{name}");
             assert!((c.congestion_cost - h.congestion_cost.unwrap()).abs() <= 6e-5, "{name}");
             // Google's float32-like HPWL: within 1e-6 relative.
-            assert!(rel_close(c.hpwl, h.wirelength.unwrap(), 1e-6), "{name} {} {:?}", c.hpwl, h.wirelength);
+            assert!(
+                rel_close(c.hpwl, h.wirelength.unwrap(), 1e-6),
+                "{name} {} {:?}",
+                c.hpwl,
+                h.wirelength
+            );
         }
-        for (got, want, what) in [(c.wirelength_cost, wl, "wl"), (c.density_cost, den, "den"), (c.congestion_cost, cong, "cong")] {
+        for (got, want, what) in [
+            (c.wirelength_cost, wl, "wl"),
+            (c.density_cost, den, "den"),
+            (c.congestion_cost, cong, "cong"),
+        ] {
             assert!((got - want).abs() <= 1e-9, "{name} {oob}: {what} {got} != {want}");
         }
         if name == "legalized.plc" {

@@ -22,6 +22,7 @@ pub struct EvalScratch {
     vm: Vec<f64>,
     hm: Vec<f64>,
     tmp: Vec<f64>,
+    cand: Vec<f64>,
 }
 
 /// Difference-array sink for the full evaluation.
@@ -45,7 +46,11 @@ impl CostModel {
     /// Evaluates all three components of a placement from scratch.
     ///
     /// Errors only when the placement has fewer entries than the netlist has nodes.
-    pub fn evaluate(&self, pl: &Placement, scratch: &mut EvalScratch) -> Result<CostBreakdown, CostError> {
+    pub fn evaluate(
+        &self,
+        pl: &Placement,
+        scratch: &mut EvalScratch,
+    ) -> Result<CostBreakdown, CostError> {
         self.check_placement(pl)?;
         let n_slots = self.slot_anchor.len();
         let n_cells = self.grid.n();
@@ -101,8 +106,9 @@ impl CostModel {
                 hm[cell] += dh;
             });
         }
-        let density_cost = grid::density_cost(&s.occ, &self.grid, &mut s.tmp);
-        let congestion_cost = self.congestion_from(&s.vdiff, &s.hdiff, &s.vm, &s.hm, &mut s.tmp);
+        let density_cost = grid::density_cost(&s.occ, &self.grid, &mut s.tmp, &mut s.cand, None);
+        let congestion_cost =
+            self.congestion_from([&s.vdiff, &s.hdiff, &s.vm, &s.hm], &mut s.tmp, &mut s.cand, None);
         Ok(CostBreakdown {
             hpwl: wl,
             net_weight_sum: self.net_weight_sum,
@@ -117,7 +123,13 @@ impl CostModel {
 
     /// Congestion cost from raw arrays.
     #[inline]
-    pub(crate) fn congestion_from(&self, vdiff: &[f64], hdiff: &[f64], vm: &[f64], hm: &[f64], tmp: &mut Vec<f64>) -> f64 {
+    pub(crate) fn congestion_from(
+        &self,
+        [vdiff, hdiff, vm, hm]: [&[f64]; 4],
+        tmp: &mut Vec<f64>,
+        cand: &mut Vec<f64>,
+        hint: Option<&mut f64>,
+    ) -> f64 {
         grid::congestion_cost(
             &CongestionRaw { vdiff, hdiff, vm, hm },
             &self.grid,
@@ -125,6 +137,8 @@ impl CostModel {
             self.params.vroutes_per_micron,
             self.params.smooth_range as usize,
             tmp,
+            cand,
+            hint,
         )
     }
 }

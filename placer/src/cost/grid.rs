@@ -9,6 +9,18 @@
 /// Partial-overlap tolerance of the macro routing allocation (µm, absolute; §9.7).
 pub(crate) const PARTIAL_TOL: f64 = 1e-5;
 
+/// `floor(v) as i64` without a libm call: equal to it for every `v` (saturating beyond the
+/// `i64` range, 0 for NaN).
+#[inline(always)]
+pub(crate) fn floor_i64(v: f64) -> i64 {
+    let t = v as i64;
+    if (t as f64) > v {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
+}
+
 /// The placement grid.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Grid {
@@ -41,7 +53,7 @@ impl Grid {
     /// `cell_of(x, y) = (floor(y / gh), floor(x / gw))`, unclamped (saturating for huge values).
     #[inline]
     pub(crate) fn cell_of(&self, x: f64, y: f64) -> (i64, i64) {
-        ((y / self.gh).floor() as i64, (x / self.gw).floor() as i64)
+        (floor_i64(y / self.gh), floor_i64(x / self.gw))
     }
 
     /// True when a cell lies in the grid.
@@ -60,13 +72,13 @@ impl Grid {
     /// 3-5), or `None` when the rectangle is skipped or the range is empty.
     #[inline]
     pub(crate) fn cell_range(&self, x: f64, y: f64, w: f64, h: f64) -> Option<CellRange> {
-        let ur_r = ((y + h / 2.0) / self.gh).floor() as i64;
-        let ur_c = ((x + w / 2.0) / self.gw).floor() as i64;
+        let ur_r = floor_i64((y + h / 2.0) / self.gh);
+        let ur_c = floor_i64((x + w / 2.0) / self.gw);
         if ur_r < 0 || ur_c < 0 {
             return None;
         }
-        let bl_r = (((y - h / 2.0) / self.gh).floor() as i64).max(0);
-        let bl_c = (((x - w / 2.0) / self.gw).floor() as i64).max(0);
+        let bl_r = floor_i64((y - h / 2.0) / self.gh).max(0);
+        let bl_c = floor_i64((x - w / 2.0) / self.gw).max(0);
         let ur_r = ur_r.min(self.rows as i64 - 1);
         let ur_c = ur_c.min(self.cols as i64 - 1);
         if bl_r > ur_r || bl_c > ur_c {
@@ -83,7 +95,14 @@ impl Grid {
     /// Calls `f(cell, area)` for every cell of the clamped range of a rectangle, with the area
     /// of its overlap with the cell (§8 step 6: counted when both extents are `>= 0`).
     #[inline]
-    pub(crate) fn for_density(&self, x: f64, y: f64, w: f64, h: f64, mut f: impl FnMut(usize, f64)) {
+    pub(crate) fn for_density(
+        &self,
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        mut f: impl FnMut(usize, f64),
+    ) {
         let Some(rg) = self.cell_range(x, y, w, h) else { return };
         let (xmin, xmax, ymin, ymax) = (x - w / 2.0, x + w / 2.0, y - h / 2.0, y + h / 2.0);
         let (gw, gh) = (self.gw, self.gh);
@@ -103,7 +122,15 @@ impl Grid {
     /// Overlap extents of a rectangle with cell `(r, c)` for the routing allocation: both
     /// `(0, 0)` unless both are strictly positive (§9.7 step 2).
     #[inline]
-    fn alloc_ext(&self, r: usize, c: usize, xmin: f64, xmax: f64, ymin: f64, ymax: f64) -> (f64, f64) {
+    fn alloc_ext(
+        &self,
+        r: usize,
+        c: usize,
+        xmin: f64,
+        xmax: f64,
+        ymin: f64,
+        ymax: f64,
+    ) -> (f64, f64) {
         let (rf, cf) = (r as f64, c as f64);
         let dx = xmax.min((cf + 1.0) * self.gw) - xmin.max(cf * self.gw);
         let dy = ymax.min((rf + 1.0) * self.gh) - ymin.max(rf * self.gh);
@@ -118,6 +145,7 @@ impl Grid {
     /// with `dv = dx · av` and `dh = dy · ah` for every cell of the range, then the
     /// partial-overlap corrections as negative contributions, in the reference order.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn for_alloc(
         &self,
         x: f64,
@@ -249,21 +277,43 @@ pub(crate) fn route_net<S: RouteSink>(s: &mut S, cols: usize, g: &[u32], w: f64)
     }
 }
 
-/// Mean of the `k` largest values (`top_mean`, §1), summed in descending order. Reorders
-/// `v`. `k` must be in `1..=v.len()`.
-pub(crate) fn top_mean(v: &mut [f64], k: usize) -> f64 {
+/// Sum of the `k` largest values of `v`, added in descending order (so the result depends
+/// only on the multiset of values). Reorders `v`. `k` must be in `1..=v.len()`.
+///
+/// `hint` (optional) is a guess of the `k`-th largest value, typically the one of the previous
+/// call; when at least `k` values are `>=` it, only those are searched. It is updated to the
+/// new `k`-th largest value. The result does not depend on the hint.
+pub(crate) fn top_sum(v: &mut [f64], k: usize, cand: &mut Vec<f64>, hint: Option<&mut f64>) -> f64 {
     debug_assert!(k >= 1 && k <= v.len());
     let desc = |a: &f64, b: &f64| b.total_cmp(a);
-    if k < v.len() {
-        v.select_nth_unstable_by(k - 1, desc);
+    let mut use_cand = false;
+    if let Some(t) = hint.as_deref() {
+        if *t != f64::NEG_INFINITY {
+            cand.clear();
+            cand.extend(v.iter().copied().filter(|x| x.total_cmp(t) != std::cmp::Ordering::Less));
+            use_cand = cand.len() >= k;
+        }
     }
-    let top = &mut v[..k];
+    let sel: &mut [f64] = if use_cand { cand } else { v };
+    if k < sel.len() {
+        sel.select_nth_unstable_by(k - 1, desc);
+    }
+    let top = &mut sel[..k];
     top.sort_unstable_by(desc);
-    top.iter().sum::<f64>() / k as f64
+    if let Some(t) = hint {
+        *t = top[k - 1];
+    }
+    top.iter().sum::<f64>()
 }
 
 /// Density cost from cell occupancies (§8 steps 7-9). `scratch` is resized to the grid.
-pub(crate) fn density_cost(occ: &[f64], grid: &Grid, scratch: &mut Vec<f64>) -> f64 {
+pub(crate) fn density_cost(
+    occ: &[f64],
+    grid: &Grid,
+    scratch: &mut Vec<f64>,
+    cand: &mut Vec<f64>,
+    hint: Option<&mut f64>,
+) -> f64 {
     let area = grid.gw * grid.gh;
     scratch.clear();
     scratch.extend(occ.iter().map(|&o| o / area));
@@ -273,13 +323,7 @@ pub(crate) fn density_cost(occ: &[f64], grid: &Grid, scratch: &mut Vec<f64>) -> 
     }
     if n >= 10 {
         let k = n / 10;
-        let desc = |a: &f64, b: &f64| b.total_cmp(a);
-        if k < n {
-            scratch.select_nth_unstable_by(k - 1, desc);
-        }
-        let top = &mut scratch[..k];
-        top.sort_unstable_by(desc);
-        0.5 * top.iter().sum::<f64>() / k as f64
+        0.5 * top_sum(scratch, k, cand, hint) / k as f64
     } else {
         scratch.retain(|&d| d != 0.0);
         if scratch.is_empty() {
@@ -303,7 +347,8 @@ pub(crate) struct CongestionRaw<'a> {
     pub(crate) hm: &'a [f64],
 }
 
-/// Congestion cost (§9.5, §9.6, §9.8). `scratch` holds `6·R·C` values afterwards.
+/// Congestion cost (§9.5, §9.6, §9.8). `scratch` holds `4·R·C + C` values afterwards.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn congestion_cost(
     raw: &CongestionRaw<'_>,
     grid: &Grid,
@@ -311,6 +356,8 @@ pub(crate) fn congestion_cost(
     rv: f64,
     k: usize,
     scratch: &mut Vec<f64>,
+    cand: &mut Vec<f64>,
+    hint: Option<&mut f64>,
 ) -> f64 {
     let (cols, rows) = (grid.cols, grid.rows);
     let n = cols * rows;
@@ -320,16 +367,17 @@ pub(crate) fn congestion_cost(
     let vcap = grid.gw * rv;
     let hcap = grid.gh * rh;
     scratch.clear();
-    scratch.resize(6 * n, 0.0);
+    scratch.resize(4 * n + cols, 0.0);
     let (l, rest) = scratch.split_at_mut(2 * n);
-    let (vn, hn) = rest.split_at_mut(n);
-    let hn = &mut hn[..n];
-    // Net demand from the difference arrays, normalised (§9.5).
-    for c in 0..cols {
-        let mut acc = 0.0;
-        for r in 0..rows {
-            acc += raw.vdiff[r * cols + c];
-            vn[r * cols + c] = acc / vcap;
+    let (vn, rest) = rest.split_at_mut(n);
+    let (hn, acc) = rest.split_at_mut(n);
+    // Net demand from the difference arrays (prefix sums down each column, along each row),
+    // normalised (§9.5).
+    for r in 0..rows {
+        let row = r * cols..(r + 1) * cols;
+        for ((a, &d), out) in acc.iter_mut().zip(&raw.vdiff[row.clone()]).zip(&mut vn[row]) {
+            *a += d;
+            *out = *a / vcap;
         }
     }
     for r in 0..rows {
@@ -377,6 +425,6 @@ pub(crate) fn congestion_cost(
     if m == 0 {
         l.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     } else {
-        top_mean(l, m)
+        top_sum(l, m, cand, hint) / m as f64
     }
 }

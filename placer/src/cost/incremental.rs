@@ -71,8 +71,9 @@ struct State {
     dirty_blocks: Vec<u32>,
     /// `[occ | vdiff | hdiff | vm | hm]`, `n` cells each.
     cells: Vec<f64>,
-    /// Positive density contributions per cell.
-    occ_pos: Vec<u32>,
+    /// Non-zero contributions present in each entry of `cells`; an entry whose count drops
+    /// to 0 is reset to exactly 0 (no rounding residue survives the removal of everything).
+    cnt: Vec<u32>,
     // Transaction log.
     in_tx: bool,
     epoch: u32,
@@ -92,6 +93,9 @@ struct State {
     affected: Vec<u32>,
     new_slots: Vec<(u32, f64, f64, i32, i32)>,
     tmp: Vec<f64>,
+    cand: Vec<f64>,
+    den_hint: f64,
+    cong_hint: f64,
     cache: Cache,
 }
 
@@ -102,53 +106,70 @@ struct Cache {
     congestion: Option<f64>,
 }
 
-/// Routing sink that writes the difference arrays through the transaction log.
+/// Routing sink that adds (`sign = 1`) or removes (`sign = -1`) difference-array
+/// contributions through the transaction log.
 struct LogSink<'a> {
     st: &'a mut State,
+    sign: i32,
 }
 
 impl RouteSink for LogSink<'_> {
     #[inline]
     fn h(&mut self, i: usize, w: f64) {
         let j = HDIFF * self.st.n + i;
-        self.st.add_cell(j, w);
+        self.st.contrib(j, w, self.sign);
     }
     #[inline]
     fn v(&mut self, i: usize, w: f64) {
         let j = VDIFF * self.st.n + i;
-        self.st.add_cell(j, w);
+        self.st.contrib(j, w, self.sign);
+    }
+}
+
+/// Plain accumulation (same order as the full evaluation) with contribution counts.
+struct InitSink<'a> {
+    cells: &'a mut [f64],
+    cnt: &'a mut [u32],
+    n: usize,
+}
+
+impl InitSink<'_> {
+    #[inline]
+    fn add(&mut self, j: usize, v: f64) {
+        if v != 0.0 {
+            self.cells[j] += v;
+            self.cnt[j] += 1;
+        }
+    }
+}
+
+impl RouteSink for InitSink<'_> {
+    #[inline]
+    fn h(&mut self, i: usize, w: f64) {
+        self.add(HDIFF * self.n + i, w);
+    }
+    #[inline]
+    fn v(&mut self, i: usize, w: f64) {
+        self.add(VDIFF * self.n + i, w);
     }
 }
 
 impl State {
-    #[inline]
-    fn log_cell(&mut self, j: usize) {
+    /// Adds (`sign = 1`) or removes (`sign = -1`) contribution `v` of entry `j`. Removal
+    /// must repeat the value that was added. Zero contributions are ignored.
+    #[inline(always)]
+    fn contrib(&mut self, j: usize, v: f64, sign: i32) {
+        if v == 0.0 {
+            return;
+        }
         if self.in_tx && self.cell_epoch[j] != self.epoch {
             self.cell_epoch[j] = self.epoch;
-            let cnt = if j < self.n { self.occ_pos[j] } else { 0 };
-            self.cell_log.push((j as u32, self.cells[j], cnt));
+            self.cell_log.push((j as u32, self.cells[j], self.cnt[j]));
         }
-    }
-
-    #[inline]
-    fn add_cell(&mut self, j: usize, v: f64) {
-        self.log_cell(j);
-        self.cells[j] += v;
-    }
-
-    /// Adds (`sign = 1`) or removes (`sign = -1`) one density contribution.
-    #[inline]
-    fn add_occ(&mut self, cell: usize, a: f64, sign: i32) {
-        self.log_cell(cell);
-        if a > 0.0 {
-            if sign > 0 {
-                self.occ_pos[cell] += 1;
-                self.cells[cell] += a;
-            } else {
-                self.occ_pos[cell] = self.occ_pos[cell].saturating_sub(1);
-                self.cells[cell] = if self.occ_pos[cell] == 0 { 0.0 } else { self.cells[cell] - a };
-            }
-        }
+        let c = self.cnt[j].wrapping_add(sign as u32);
+        self.cnt[j] = c;
+        let nv = self.cells[j] + sign as f64 * v;
+        self.cells[j] = if c == 0 { 0.0 } else { nv };
     }
 
     #[inline]
@@ -185,18 +206,13 @@ impl State {
         }
         let (w, h) = m.foot[i];
         let (x, y) = (self.x[i], self.y[i]);
-        m.grid.for_density(x, y, w, h, |cell, a| self.add_occ(cell, a, sign));
+        let n = self.n;
+        m.grid.for_density(x, y, w, h, |cell, a| self.contrib(OCC * n + cell, a, sign));
         if role == Role::Hard {
-            let n = self.n;
-            let s = sign as f64;
             let (ah, av) = (m.params.hrouting_alloc, m.params.vrouting_alloc);
             m.grid.for_alloc(x, y, w, h, ah, av, |cell, dv, dh| {
-                if dv != 0.0 {
-                    self.add_cell(VM * n + cell, s * dv);
-                }
-                if dh != 0.0 {
-                    self.add_cell(HM * n + cell, s * dh);
-                }
+                self.contrib(VM * n + cell, dv, sign);
+                self.contrib(HM * n + cell, dh, sign);
             });
         }
         self.cache.density = None;
@@ -213,12 +229,12 @@ impl State {
             if self.net_routed[k] {
                 let ok = m.net_cells(k, &self.cr, &self.cc, &mut g, &mut self.marks);
                 debug_assert!(ok);
-                m.route(k, &g, -1.0, &mut LogSink { st: self });
+                m.route(k, &g, 1.0, &mut LogSink { st: self, sign: -1 });
             }
         } else {
             let ok = m.net_cells(k, &self.cr, &self.cc, &mut g, &mut self.marks);
             if ok {
-                m.route(k, &g, 1.0, &mut LogSink { st: self });
+                m.route(k, &g, 1.0, &mut LogSink { st: self, sign: 1 });
             }
             if ok != self.net_routed[k] {
                 self.log_net(k);
@@ -264,7 +280,7 @@ impl IncrementalCost {
             block_dirty: vec![false; n_blocks],
             dirty_blocks: Vec::new(),
             cells: vec![0.0; 5 * n],
-            occ_pos: vec![0; n],
+            cnt: vec![0; 5 * n],
             in_tx: false,
             epoch: 0,
             cell_epoch: vec![0; 5 * n],
@@ -282,6 +298,9 @@ impl IncrementalCost {
             affected: Vec::new(),
             new_slots: Vec::new(),
             tmp: Vec::new(),
+            cand: Vec::new(),
+            den_hint: f64::NEG_INFINITY,
+            cong_hint: f64::NEG_INFINITY,
             cache: Cache::default(),
         };
         let mut s = IncrementalCost { m, st };
@@ -306,7 +325,7 @@ impl IncrementalCost {
             (st.px[slot], st.py[slot], st.cr[slot], st.cc[slot]) = (x, y, r, c);
         }
         st.cells.fill(0.0);
-        st.occ_pos.fill(0);
+        st.cnt.fill(0);
         st.skipped = 0;
         let n = st.n;
         let mut g = std::mem::take(&mut st.g);
@@ -315,8 +334,7 @@ impl IncrementalCost {
             let ok = m.net_cells(k, &st.cr, &st.cc, &mut g, &mut st.marks);
             st.net_routed[k] = ok;
             if ok {
-                let (vd, rest) = st.cells[VDIFF * n..].split_at_mut(n);
-                let mut sink = super::full::DiffSink { vdiff: vd, hdiff: &mut rest[..n] };
+                let mut sink = InitSink { cells: &mut st.cells, cnt: &mut st.cnt, n };
                 m.route(k, &g, 1.0, &mut sink);
             } else {
                 st.skipped += 1;
@@ -326,22 +344,17 @@ impl IncrementalCost {
         for &i in &m.dens_order {
             let i = i as usize;
             let (w, h) = m.foot[i];
-            let (cells, cnt) = (&mut st.cells, &mut st.occ_pos);
-            m.grid.for_density(st.x[i], st.y[i], w, h, |cell, a| {
-                cells[OCC * n + cell] += a;
-                if a > 0.0 {
-                    cnt[cell] += 1;
-                }
-            });
+            let mut sink = InitSink { cells: &mut st.cells, cnt: &mut st.cnt, n };
+            m.grid.for_density(st.x[i], st.y[i], w, h, |cell, a| sink.add(OCC * n + cell, a));
         }
         let (ah, av) = (m.params.hrouting_alloc, m.params.vrouting_alloc);
         for &i in &m.hard {
             let i = i as usize;
             let (w, h) = m.foot[i];
-            let cells = &mut st.cells;
+            let mut sink = InitSink { cells: &mut st.cells, cnt: &mut st.cnt, n };
             m.grid.for_alloc(st.x[i], st.y[i], w, h, ah, av, |cell, dv, dh| {
-                cells[VM * n + cell] += dv;
-                cells[HM * n + cell] += dh;
+                sink.add(VM * n + cell, dv);
+                sink.add(HM * n + cell, dh);
             });
         }
         for b in 0..st.block_sum.len() {
@@ -408,7 +421,13 @@ impl IncrementalCost {
     }
 
     /// Moves a node and sets its orientation in one step.
-    pub fn move_and_orient(&mut self, id: NodeId, x: f64, y: f64, o: Orientation) -> Result<(), CostError> {
+    pub fn move_and_orient(
+        &mut self,
+        id: NodeId,
+        x: f64,
+        y: f64,
+        o: Orientation,
+    ) -> Result<(), CostError> {
         let i = self.movable(id)?;
         self.apply(&[(i, x, y, o)]);
         Ok(())
@@ -441,7 +460,8 @@ impl IncrementalCost {
                 let (sx, sy) = m.slot_pos(slot, x, y, o);
                 let (r, c) = m.slot_cell(sx, sy);
                 cells_changed |= r != st.cr[slot] || c != st.cc[slot];
-                any_slot_moved |= sx.to_bits() != st.px[slot].to_bits() || sy.to_bits() != st.py[slot].to_bits();
+                any_slot_moved |=
+                    sx.to_bits() != st.px[slot].to_bits() || sy.to_bits() != st.py[slot].to_bits();
                 st.new_slots.push((slot as u32, sx, sy, r, c));
             }
         }
@@ -550,9 +570,7 @@ impl IncrementalCost {
         for &(j, v, cnt) in &st.cell_log {
             let j = j as usize;
             st.cells[j] = v;
-            if j < st.n {
-                st.occ_pos[j] = cnt;
-            }
+            st.cnt[j] = cnt;
         }
         let net_log = std::mem::take(&mut st.net_log);
         for &(k, wl, routed) in &net_log {
@@ -612,7 +630,13 @@ impl IncrementalCost {
         if let Some(v) = st.cache.density {
             return v;
         }
-        let v = grid::density_cost(&st.cells[..st.n], &self.m.grid, &mut st.tmp);
+        let v = grid::density_cost(
+            &st.cells[OCC * st.n..(OCC + 1) * st.n],
+            &self.m.grid,
+            &mut st.tmp,
+            &mut st.cand,
+            Some(&mut st.den_hint),
+        );
         st.cache.density = Some(v);
         v
     }
@@ -626,11 +650,15 @@ impl IncrementalCost {
         let n = st.n;
         let c = &st.cells;
         let v = self.m.congestion_from(
-            &c[VDIFF * n..(VDIFF + 1) * n],
-            &c[HDIFF * n..(HDIFF + 1) * n],
-            &c[VM * n..(VM + 1) * n],
-            &c[HM * n..(HM + 1) * n],
+            [
+                &c[VDIFF * n..(VDIFF + 1) * n],
+                &c[HDIFF * n..(HDIFF + 1) * n],
+                &c[VM * n..(VM + 1) * n],
+                &c[HM * n..(HM + 1) * n],
+            ],
             &mut st.tmp,
+            &mut st.cand,
+            Some(&mut st.cong_hint),
         );
         st.cache.congestion = Some(v);
         v

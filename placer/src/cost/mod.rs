@@ -158,7 +158,11 @@ impl fmt::Display for CostReport<'_> {
         writeln!(f)?;
         write!(f, "params {}", self.params)?;
         if c.congestion_nets_skipped_oob > 0 {
-            write!(f, "\nnote: {} nets skipped in congestion (pins outside the grid)", c.congestion_nets_skipped_oob)?;
+            write!(
+                f,
+                "\nnote: {} nets skipped in congestion (pins outside the grid)",
+                c.congestion_nets_skipped_oob
+            )?;
         }
         if c.has_std_cells {
             write!(f, "\nnote: UNVALIDATED: the netlist has standard cells (PROXY_COST.md §2.7)")?;

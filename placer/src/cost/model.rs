@@ -108,7 +108,11 @@ impl CostModel {
         let n_nets = nets.len();
         // Which nodes are net endpoints.
         let mut is_member = vec![false; n];
-        fn member<'a>(nets: &netlists::Nets, k: usize, sinks: &'a [NodeId]) -> impl Iterator<Item = NodeId> + 'a {
+        fn member<'a>(
+            nets: &netlists::Nets,
+            k: usize,
+            sinks: &'a [NodeId],
+        ) -> impl Iterator<Item = NodeId> + 'a {
             std::iter::once(nets.driver[k]).chain(sinks.iter().copied())
         }
         for k in 0..n_nets {
@@ -204,11 +208,7 @@ impl CostModel {
         let mut dens_order = Vec::new();
         let mut hard = Vec::new();
         for pass in [Role::Soft, Role::Hard, Role::Std] {
-            for i in 0..n {
-                if role[i] == pass {
-                    dens_order.push(i as u32);
-                }
-            }
+            dens_order.extend((0..n as u32).filter(|&i| role[i as usize] == pass));
         }
         for i in 0..n {
             let (w, h) = (nl.width[i], nl.height[i]);
@@ -321,7 +321,10 @@ impl CostModel {
     #[inline]
     pub(crate) fn slot_cell(&self, x: f64, y: f64) -> (i32, i32) {
         let (r, c) = self.grid.cell_of(x, y);
-        (r.clamp(i32::MIN as i64, i32::MAX as i64) as i32, c.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+        (
+            r.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+            c.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        )
     }
 
     /// Net HPWL times weight, `w · ((max x − min x) + (max y − min y))` (§7).
@@ -344,26 +347,24 @@ impl CostModel {
     /// Collects the distinct cells of net `k` (flat indices, driver cell first) into `g`,
     /// applying the out-of-grid rule. Returns false when the net is skipped (skip-net rule).
     #[inline]
-    pub(crate) fn net_cells(&self, k: usize, cr: &[i32], cc: &[i32], g: &mut Vec<u32>, marks: &mut Marks) -> bool {
+    pub(crate) fn net_cells(
+        &self,
+        k: usize,
+        cr: &[i32],
+        cc: &[i32],
+        g: &mut Vec<u32>,
+        marks: &mut Marks,
+    ) -> bool {
         g.clear();
         let grid = &self.grid;
-        let slots = self.net(k);
-        let clamp = match self.params.oob {
-            super::OobRule::SkipNet => {
-                for &s in slots {
-                    if !grid.inside(cr[s as usize] as i64, cc[s as usize] as i64) {
-                        return false;
-                    }
-                }
-                false
-            }
-            super::OobRule::Clamp => true,
-        };
+        let clamp = self.params.oob == super::OobRule::Clamp;
         let stamp = marks.next();
-        for &s in slots {
+        for &s in self.net(k) {
             let (mut r, mut c) = (cr[s as usize] as i64, cc[s as usize] as i64);
             if clamp {
                 (r, c) = grid.clamp(r, c);
+            } else if !grid.inside(r, c) {
+                return false;
             }
             let f = r as usize * grid.cols + c as usize;
             if marks.mark[f] != stamp {
@@ -392,7 +393,10 @@ fn net_sinks(nl: &Netlist, k: usize) -> &[NodeId] {
 fn check_netlist(nl: &Netlist) -> Result<(), CostError> {
     let n = nl.kinds.len();
     let bad = |m: String| Err(CostError::BadNetlist(m));
-    if [nl.width.len(), nl.height.len(), nl.owner.len(), nl.pin_offset.len()].iter().any(|&l| l != n) {
+    if [nl.width.len(), nl.height.len(), nl.owner.len(), nl.pin_offset.len()]
+        .iter()
+        .any(|&l| l != n)
+    {
         return bad(format!("node arrays of unequal length ({n} kinds)"));
     }
     let nets = &nl.nets;

@@ -186,16 +186,8 @@ impl CostParams {
         let d = CostParams::default();
         let nh = &nl.header;
         let nl_canvas = nh.canvas;
-        let width = overrides
-            .canvas
-            .map(|c| c.0)
-            .or(plc.width)
-            .or(nl_canvas.map(|c| c.0));
-        let height = overrides
-            .canvas
-            .map(|c| c.1)
-            .or(plc.height)
-            .or(nl_canvas.map(|c| c.1));
+        let width = overrides.canvas.map(|c| c.0).or(plc.width).or(nl_canvas.map(|c| c.0));
+        let height = overrides.canvas.map(|c| c.1).or(plc.height).or(nl_canvas.map(|c| c.1));
         let (width, height) = match (width, height) {
             (Some(w), Some(h)) => (w, h),
             (w, h) => {
@@ -210,18 +202,10 @@ impl CostParams {
                 (w.unwrap_or(side), h.unwrap_or(side))
             }
         };
-        let cols = overrides
-            .grid
-            .map(|g| g.0)
-            .or(plc.columns)
-            .or(nh.grid.map(|g| g.0))
-            .unwrap_or(d.cols);
-        let rows = overrides
-            .grid
-            .map(|g| g.1)
-            .or(plc.rows)
-            .or(nh.grid.map(|g| g.1))
-            .unwrap_or(d.rows);
+        let cols =
+            overrides.grid.map(|g| g.0).or(plc.columns).or(nh.grid.map(|g| g.0)).unwrap_or(d.cols);
+        let rows =
+            overrides.grid.map(|g| g.1).or(plc.rows).or(nh.grid.map(|g| g.1)).unwrap_or(d.rows);
         let hr = overrides
             .routes_per_micron
             .map(|r| r.0)
@@ -232,16 +216,10 @@ impl CostParams {
             .map(|r| r.1)
             .or(plc.vroutes_per_micron)
             .unwrap_or(d.vroutes_per_micron);
-        let ha = overrides
-            .routing_alloc
-            .map(|r| r.0)
-            .or(plc.hrouting_alloc)
-            .unwrap_or(d.hrouting_alloc);
-        let va = overrides
-            .routing_alloc
-            .map(|r| r.1)
-            .or(plc.vrouting_alloc)
-            .unwrap_or(d.vrouting_alloc);
+        let ha =
+            overrides.routing_alloc.map(|r| r.0).or(plc.hrouting_alloc).unwrap_or(d.hrouting_alloc);
+        let va =
+            overrides.routing_alloc.map(|r| r.1).or(plc.vrouting_alloc).unwrap_or(d.vrouting_alloc);
         let smooth = overrides.smooth_range.or(plc.smoothing_factor);
         let smooth_range = match smooth {
             None => d.smooth_range,
@@ -274,23 +252,21 @@ impl CostParams {
     /// finite and `> 0`, allocations finite.
     pub fn validate(&self) -> Result<(), CostError> {
         let bad = |m: String| Err(CostError::InvalidParams(m));
-        if !(self.canvas_width.is_finite() && self.canvas_width > 0.0)
-            || !(self.canvas_height.is_finite() && self.canvas_height > 0.0)
-        {
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(self.canvas_width) || !positive(self.canvas_height) {
             return bad(format!(
                 "canvas must be finite and > 0, got {} x {}",
                 self.canvas_width, self.canvas_height
             ));
         }
-        if self.cols == 0 || self.rows == 0 || self.cols as u64 * self.rows as u64 > MAX_GRID_CELLS {
+        if self.cols == 0 || self.rows == 0 || self.cols as u64 * self.rows as u64 > MAX_GRID_CELLS
+        {
             return bad(format!(
                 "grid must have between 1 and {MAX_GRID_CELLS} cells, got {} x {}",
                 self.cols, self.rows
             ));
         }
-        if !(self.hroutes_per_micron.is_finite() && self.hroutes_per_micron > 0.0)
-            || !(self.vroutes_per_micron.is_finite() && self.vroutes_per_micron > 0.0)
-        {
+        if !positive(self.hroutes_per_micron) || !positive(self.vroutes_per_micron) {
             return bad(format!(
                 "routes per micron must be finite and > 0, got {} / {}",
                 self.hroutes_per_micron, self.vroutes_per_micron
