@@ -25,6 +25,7 @@ pub fn shared_dir() -> Option<PathBuf> {
 /// [`shared_dir`] joined with `rel`, for tests: `Some(path)` when the file exists; otherwise
 /// prints a skip note and returns `None`, or panics when the env var `CI` is set (so CI fails
 /// instead of silently skipping).
+#[track_caller]
 pub fn require_shared(rel: &str) -> Option<PathBuf> {
     let found = shared_dir().map(|d| d.join(rel)).filter(|p| p.exists());
     if found.is_none() {
