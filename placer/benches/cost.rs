@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use netlists::{pb_txt, plc, shared_dir, NodeId};
+use netlists::{pb_txt, plc, shared_dir, NetlistBuilder, NodeId, NodeKind, NodeSpec};
 use placer::cost::{
     CostModel, CostOverrides, CostParams, CostWeights, EvalScratch, IncrementalCost,
 };
@@ -31,7 +31,49 @@ fn stats(name: &str, per_item: &mut [Duration], unit: &str) {
     );
 }
 
+/// Legality check on 10,000 synthetic 10 x 10 hard macros: a legal 100 x 100 array, a random
+/// placement (many overlaps) and the sweep's worst case (all in one column).
+fn legality_10k() {
+    let n = 10_000usize;
+    let mut b = NetlistBuilder::new();
+    for i in 0..n {
+        b.push(NodeSpec {
+            name: format!("M{i}"),
+            kind: Some(NodeKind::HardMacro),
+            width: 10.0,
+            height: 10.0,
+            ..Default::default()
+        });
+    }
+    let nl = b.build().unwrap();
+    let mut pl = nl.initial_placement();
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let layouts: [(&str, Box<dyn Fn(usize, &mut ChaCha8Rng) -> (f64, f64)>); 3] = [
+        (
+            "legal array",
+            Box::new(|i, _| (5.0 + 10.0 * (i % 100) as f64, 5.0 + 10.0 * (i / 100) as f64)),
+        ),
+        ("random", Box::new(|_, r| (r.gen_range(5.0..995.0), r.gen_range(5.0..995.0)))),
+        ("one column", Box::new(|i, _| (500.0, 5.0 + (i as f64) * 0.1))),
+    ];
+    for (name, f) in layouts {
+        for i in 0..n {
+            (pl.x[i], pl.y[i]) = f(i, &mut rng);
+        }
+        let mut v = Vec::new();
+        let mut pairs = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            pairs = black_box(placer::legality::check(&nl, &pl, 1000.0, 1000.0))
+                .hard_macro_overlap_pairs;
+            v.push(t.elapsed());
+        }
+        stats(&format!("legality 10k macros, {name} ({pairs} pairs)"), &mut v, "ms");
+    }
+}
+
 fn main() {
+    legality_10k();
     let Some(dir) = shared_dir().map(|d| d.join("benchmarks/ariane133_ng45")) else {
         eprintln!("shared/ not found (set CHIPFLOOR_SHARED); nothing to benchmark");
         return;

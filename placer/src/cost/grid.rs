@@ -398,7 +398,7 @@ pub(crate) fn congestion_cost(
         for r in 0..rows {
             for c in 0..cols {
                 let lo = c.saturating_sub(k);
-                let hi = (c + k).min(cols - 1);
+                let hi = c.saturating_add(k).min(cols - 1);
                 let v = vn[r * cols + c] / (hi - lo + 1) as f64;
                 for p in lo..=hi {
                     lv[r * cols + p] += v;
@@ -408,7 +408,7 @@ pub(crate) fn congestion_cost(
         for r in 0..rows {
             for c in 0..cols {
                 let lo = r.saturating_sub(k);
-                let hi = (r + k).min(rows - 1);
+                let hi = r.saturating_add(k).min(rows - 1);
                 let v = hn[r * cols + c] / (hi - lo + 1) as f64;
                 for p in lo..=hi {
                     lh[p * cols + c] += v;
@@ -426,5 +426,209 @@ pub(crate) fn congestion_cost(
         l.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     } else {
         top_sum(l, m, cand, hint) / m as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn floor_i64_matches_floor() {
+        let vals = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            2.999999,
+            -2.000001,
+            1e18,
+            -1e18,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9.223372036854776e18,
+            -9.223372036854776e18,
+        ];
+        for v in vals {
+            assert_eq!(floor_i64(v), v.floor() as i64, "{v}");
+        }
+        assert_eq!(floor_i64(f64::NAN), 0);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..10_000 {
+            let v: f64 = rng.gen_range(-1e6..1e6) / rng.gen_range(0.001..100.0);
+            assert_eq!(floor_i64(v), v.floor() as i64, "{v}");
+        }
+    }
+
+    /// Dense grids built from the difference arrays.
+    struct Dense {
+        vdiff: Vec<f64>,
+        hdiff: Vec<f64>,
+    }
+    impl RouteSink for Dense {
+        fn h(&mut self, i: usize, w: f64) {
+            self.hdiff[i] += w;
+        }
+        fn v(&mut self, i: usize, w: f64) {
+            self.vdiff[i] += w;
+        }
+    }
+    fn dense(cols: usize, rows: usize, g: &[(usize, usize)]) -> (Vec<f64>, Vec<f64>) {
+        let n = cols * rows;
+        let mut d = Dense { vdiff: vec![0.0; n], hdiff: vec![0.0; n] };
+        let flat: Vec<u32> = g.iter().map(|&(r, c)| (r * cols + c) as u32).collect();
+        route_net(&mut d, cols, &flat, 1.0);
+        let (mut v, mut h) = (vec![0.0; n], vec![0.0; n]);
+        for c in 0..cols {
+            let mut a = 0.0;
+            for r in 0..rows {
+                a += d.vdiff[r * cols + c];
+                v[r * cols + c] = a;
+            }
+        }
+        for r in 0..rows {
+            let mut a = 0.0;
+            for c in 0..cols {
+                a += d.hdiff[r * cols + c];
+                h[r * cols + c] = a;
+            }
+        }
+        (v, h)
+    }
+
+    /// The literal loops of PROXY_COST.md §9.2-9.4 (as in the reference evaluator).
+    fn literal(cols: usize, rows: usize, g: &[(usize, usize)]) -> (Vec<f64>, Vec<f64>) {
+        let n = cols * rows;
+        let (mut v, mut h) = (vec![0.0; n], vec![0.0; n]);
+        let mut two = |v: &mut Vec<f64>, h: &mut Vec<f64>, s: (usize, usize), t: (usize, usize)| {
+            for c in s.1.min(t.1)..s.1.max(t.1) {
+                h[s.0 * cols + c] += 1.0;
+            }
+            for r in s.0.min(t.0)..s.0.max(t.0) {
+                v[r * cols + t.1] += 1.0;
+            }
+        };
+        match g.len() {
+            2 => two(&mut v, &mut h, g[0], g[1]),
+            3 => {
+                let mut s = [g[0], g[1], g[2]];
+                s.sort_by_key(|&(r, c)| (c, r));
+                let [(r1, c1), (r2, c2), (r3, c3)] = s;
+                let mut hr =
+                    |r: usize, a: usize, b: usize| (a..b).for_each(|c| h[r * cols + c] += 1.0);
+                if c1 < c2 && c2 < c3 && r1.min(r3) < r2 && r2 < r1.max(r3) {
+                    hr(r1, c1, c2);
+                    hr(r2, c2, c3);
+                    (r1.min(r2)..r1.max(r2)).for_each(|r| v[r * cols + c2] += 1.0);
+                    (r2.min(r3)..r2.max(r3)).for_each(|r| v[r * cols + c3] += 1.0);
+                } else if c2 == c3 && c1 < c2 && r1 < r2.min(r3) {
+                    hr(r1, c1, c2);
+                    (r1..r2.max(r3)).for_each(|r| v[r * cols + c2] += 1.0);
+                } else if r2 == r3 {
+                    hr(r1, c1, c2);
+                    hr(r2, c2, c3);
+                    (r1.min(r2)..r1.max(r2)).for_each(|r| v[r * cols + c2] += 1.0);
+                } else {
+                    let mut s = [g[0], g[1], g[2]];
+                    s.sort();
+                    let [(r1, c1), (r2, c2), (r3, c3)] = s;
+                    hr(r2, c1.min(c2).min(c3), c1.max(c2).max(c3));
+                    (r1..r2).for_each(|r| v[r * cols + c1] += 1.0);
+                    (r2..r3).for_each(|r| v[r * cols + c3] += 1.0);
+                }
+            }
+            _ => {
+                for &t in &g[1..] {
+                    two(&mut v, &mut h, g[0], t);
+                }
+            }
+        }
+        (v, h)
+    }
+
+    #[test]
+    fn two_cell_example_of_the_spec() {
+        // s = (1, 0), t = (3, 2): H[1,0], H[1,1], V[1,2], V[2,2].
+        let (cols, rows) = (4, 5);
+        let (v, h) = dense(cols, rows, &[(1, 0), (3, 2)]);
+        let nz = |a: &[f64]| {
+            a.iter()
+                .enumerate()
+                .filter(|(_, &x)| x != 0.0)
+                .map(|(i, _)| (i / cols, i % cols))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(nz(&h), vec![(1, 0), (1, 1)]);
+        assert_eq!(nz(&v), vec![(1, 2), (2, 2)]);
+    }
+
+    #[test]
+    fn difference_arrays_equal_the_literal_routes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..20_000 {
+            let cols = rng.gen_range(1..7);
+            let rows = rng.gen_range(1..7);
+            let k = rng.gen_range(2..=6).min(cols * rows);
+            let mut g: Vec<(usize, usize)> = Vec::new();
+            while g.len() < k {
+                let c = (rng.gen_range(0..rows), rng.gen_range(0..cols));
+                if !g.contains(&c) {
+                    g.push(c);
+                }
+            }
+            assert_eq!(dense(cols, rows, &g), literal(cols, rows, &g), "{cols}x{rows} {g:?}");
+        }
+    }
+
+    #[test]
+    fn top_sum_does_not_depend_on_the_hint() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut cand = Vec::new();
+        for _ in 0..2_000 {
+            let n = rng.gen_range(1..200);
+            let v: Vec<f64> = (0..n)
+                .map(|_| if rng.gen_bool(0.3) { 0.0 } else { rng.gen_range(0.0..3.0) })
+                .collect();
+            let k = rng.gen_range(1..=n);
+            let want = top_sum(&mut v.clone(), k, &mut cand, None);
+            let mut hint =
+                if rng.gen_bool(0.2) { f64::NEG_INFINITY } else { rng.gen_range(-1.0..4.0) };
+            assert_eq!(top_sum(&mut v.clone(), k, &mut cand, Some(&mut hint)), want);
+            let mut sorted = v.clone();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            assert_eq!(hint, sorted[k - 1]);
+            assert_eq!(want, sorted[..k].iter().sum::<f64>());
+        }
+    }
+
+    #[test]
+    fn allocation_partial_overlap_correction() {
+        // 10 x 10 cells of 10 x 10; a 20 x 20 macro aligned on cells: no correction.
+        let g = Grid { cols: 10, rows: 10, gw: 10.0, gh: 10.0 };
+        let mut got = Vec::new();
+        g.for_alloc(20.0, 20.0, 20.0, 20.0, 1.0, 1.0, |c, dv, dh| got.push((c, dv, dh)));
+        // Range rows 1..=3, cols 1..=3: the far corner lands on the next cell with zero
+        // overlap, so that row and column count as partial; their removed contribution is 0.
+        let sum_v: f64 = got.iter().map(|x| x.1).sum();
+        let sum_h: f64 = got.iter().map(|x| x.2).sum();
+        assert_eq!(sum_v, 40.0);
+        assert_eq!(sum_h, 40.0);
+        // [5, 25] x [10, 30]: the left and right columns are partial (dx = 5), so the right
+        // column's H allocation (2 cells x 10) is removed: 60 - 20.
+        got.clear();
+        g.for_alloc(15.0, 20.0, 20.0, 20.0, 1.0, 1.0, |c, dv, dh| got.push((c, dv, dh)));
+        assert_eq!(got.iter().map(|x| x.1).sum::<f64>(), 40.0);
+        assert_eq!(got.iter().map(|x| x.2).sum::<f64>(), 40.0);
+        assert_eq!(got.iter().filter(|x| x.2 < 0.0).count(), 2);
+        // Centred inside one cell: one cell, dx * av and dy * ah.
+        got.clear();
+        g.for_alloc(55.0, 55.0, 4.0, 6.0, 2.0, 3.0, |c, dv, dh| got.push((c, dv, dh)));
+        assert_eq!(got, vec![(55, 12.0, 12.0)]);
     }
 }

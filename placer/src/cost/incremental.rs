@@ -403,10 +403,20 @@ impl IncrementalCost {
         Ok(i)
     }
 
-    /// Moves a node's centre to `(x, y)`. Macros, ports and standard cells move; macro pins
-    /// follow their owner and cannot be moved.
-    pub fn move_node(&mut self, id: NodeId, x: f64, y: f64) -> Result<(), CostError> {
+    fn movable_to(&self, id: NodeId, x: f64, y: f64) -> Result<usize, CostError> {
         let i = self.movable(id)?;
+        if !x.is_finite() || !y.is_finite() {
+            return Err(CostError::NonFinitePosition(id));
+        }
+        Ok(i)
+    }
+
+    /// Moves a node's centre to `(x, y)`. Macros, ports and standard cells move; macro pins
+    /// follow their owner and cannot be moved ([`CostError::NotMovable`]); non-finite
+    /// coordinates are refused ([`CostError::NonFinitePosition`]). Any position outside the
+    /// canvas is accepted and costed by the rules of `PROXY_COST.md` §10.
+    pub fn move_node(&mut self, id: NodeId, x: f64, y: f64) -> Result<(), CostError> {
+        let i = self.movable_to(id, x, y)?;
         let o = self.st.o[i];
         self.apply(&[(i, x, y, o)]);
         Ok(())
@@ -428,7 +438,7 @@ impl IncrementalCost {
         y: f64,
         o: Orientation,
     ) -> Result<(), CostError> {
-        let i = self.movable(id)?;
+        let i = self.movable_to(id, x, y)?;
         self.apply(&[(i, x, y, o)]);
         Ok(())
     }

@@ -52,6 +52,9 @@ pub enum CostError {
     /// The node cannot be moved: it is a macro pin (pins follow their owner) or out of range.
     #[error("node {0} is not movable (a macro pin, or out of range)")]
     NotMovable(netlists::NodeId),
+    /// A move to a non-finite position (NaN or infinite coordinate).
+    #[error("node {0}: position must be finite")]
+    NonFinitePosition(netlists::NodeId),
 }
 
 /// The three cost components of one placement, with the quantities behind them.

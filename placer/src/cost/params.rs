@@ -21,7 +21,7 @@ pub const DEFAULT_GRID: (u32, u32) = (10, 10);
 /// Target utilisation of the default square canvas: side `sqrt(A / 0.6)` (§5).
 pub const DEFAULT_UTILIZATION: f64 = 0.6;
 /// Largest grid (columns × rows) [`CostParams::validate`] accepts.
-pub const MAX_GRID_CELLS: u64 = 1 << 24;
+pub const MAX_GRID_CELLS: u64 = 1 << 22;
 
 /// What congestion does with a net that has a pin outside the grid (`PROXY_COST.md` §10).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
