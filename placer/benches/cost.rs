@@ -31,6 +31,9 @@ fn stats(name: &str, per_item: &mut [Duration], unit: &str) {
     );
 }
 
+/// Position of macro `i`.
+type Layout = dyn Fn(usize, &mut ChaCha8Rng) -> (f64, f64);
+
 /// Legality check on 10,000 synthetic 10 x 10 hard macros: a legal 100 x 100 array, a random
 /// placement (many overlaps) and the sweep's worst case (all in one column).
 fn legality_10k() {
@@ -48,7 +51,7 @@ fn legality_10k() {
     let nl = b.build().unwrap();
     let mut pl = nl.initial_placement();
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let layouts: [(&str, Box<dyn Fn(usize, &mut ChaCha8Rng) -> (f64, f64)>); 3] = [
+    let layouts: [(&str, Box<Layout>); 3] = [
         (
             "legal array",
             Box::new(|i, _| (5.0 + 10.0 * (i % 100) as f64, 5.0 + 10.0 * (i / 100) as f64)),

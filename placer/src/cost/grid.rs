@@ -506,7 +506,7 @@ mod tests {
     fn literal(cols: usize, rows: usize, g: &[(usize, usize)]) -> (Vec<f64>, Vec<f64>) {
         let n = cols * rows;
         let (mut v, mut h) = (vec![0.0; n], vec![0.0; n]);
-        let mut two = |v: &mut Vec<f64>, h: &mut Vec<f64>, s: (usize, usize), t: (usize, usize)| {
+        let two = |v: &mut Vec<f64>, h: &mut Vec<f64>, s: (usize, usize), t: (usize, usize)| {
             for c in s.1.min(t.1)..s.1.max(t.1) {
                 h[s.0 * cols + c] += 1.0;
             }
