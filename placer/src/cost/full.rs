@@ -14,7 +14,7 @@ pub struct EvalScratch {
     py: Vec<f64>,
     cr: Vec<i32>,
     cc: Vec<i32>,
-    g: Vec<u32>,
+    g: Vec<grid::Cell>,
     marks: Marks,
     occ: Vec<f64>,
     vdiff: Vec<f64>,

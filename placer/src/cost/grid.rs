@@ -259,11 +259,13 @@ fn route_three<S: RouteSink>(s: &mut S, cols: usize, cells: [(usize, usize); 3],
     }
 }
 
-/// Routes one net given its distinct cells as flat indices, the source (driver) cell first
-/// (§9.1 step 5).
+/// A grid cell `(row, column)` as stored for routing.
+pub(crate) type Cell = (u32, u32);
+
+/// Routes one net given its distinct cells, the source (driver) cell first (§9.1 step 5).
 #[inline]
-pub(crate) fn route_net<S: RouteSink>(s: &mut S, cols: usize, g: &[u32], w: f64) {
-    let rc = |i: u32| ((i as usize) / cols, (i as usize) % cols);
+pub(crate) fn route_net<S: RouteSink>(s: &mut S, cols: usize, g: &[Cell], w: f64) {
+    let rc = |(r, c): Cell| (r as usize, c as usize);
     match g.len() {
         0 | 1 => {}
         2 => route_two(s, cols, rc(g[0]), rc(g[1]), w),
@@ -482,8 +484,8 @@ mod tests {
     fn dense(cols: usize, rows: usize, g: &[(usize, usize)]) -> (Vec<f64>, Vec<f64>) {
         let n = cols * rows;
         let mut d = Dense { vdiff: vec![0.0; n], hdiff: vec![0.0; n] };
-        let flat: Vec<u32> = g.iter().map(|&(r, c)| (r * cols + c) as u32).collect();
-        route_net(&mut d, cols, &flat, 1.0);
+        let cells: Vec<Cell> = g.iter().map(|&(r, c)| (r as u32, c as u32)).collect();
+        route_net(&mut d, cols, &cells, 1.0);
         let (mut v, mut h) = (vec![0.0; n], vec![0.0; n]);
         for c in 0..cols {
             let mut a = 0.0;

@@ -86,11 +86,14 @@ struct State {
     tx_skipped: usize,
     tx_cache: Cache,
     // Scratch.
-    g: Vec<u32>,
+    g: Vec<grid::Cell>,
     marks: Marks,
     net_mark: Vec<u32>,
     net_stamp: u32,
     affected: Vec<u32>,
+    reroute: Vec<u32>,
+    slot_stamp: Vec<u32>,
+    slot_stamp_now: u32,
     new_slots: Vec<(u32, f64, f64, i32, i32)>,
     tmp: Vec<f64>,
     cand: Vec<f64>,
@@ -114,12 +117,12 @@ struct LogSink<'a> {
 }
 
 impl RouteSink for LogSink<'_> {
-    #[inline]
+    #[inline(always)]
     fn h(&mut self, i: usize, w: f64) {
         let j = HDIFF * self.st.n + i;
         self.st.contrib(j, w, self.sign);
     }
-    #[inline]
+    #[inline(always)]
     fn v(&mut self, i: usize, w: f64) {
         let j = VDIFF * self.st.n + i;
         self.st.contrib(j, w, self.sign);
@@ -296,6 +299,9 @@ impl IncrementalCost {
             net_mark: vec![0; n_nets],
             net_stamp: 0,
             affected: Vec::new(),
+            reroute: Vec::new(),
+            slot_stamp: vec![0; n_slots],
+            slot_stamp_now: 0,
             new_slots: Vec::new(),
             tmp: Vec::new(),
             cand: Vec::new(),
@@ -465,11 +471,19 @@ impl IncrementalCost {
         st.new_slots.clear();
         let mut cells_changed = false;
         let mut any_slot_moved = false;
+        st.slot_stamp_now = st.slot_stamp_now.wrapping_add(1);
+        if st.slot_stamp_now == 0 {
+            st.slot_stamp.fill(0);
+            st.slot_stamp_now = 1;
+        }
         for &(i, x, y, o) in changes {
             for slot in m.slots_of(i) {
                 let (sx, sy) = m.slot_pos(slot, x, y, o);
                 let (r, c) = m.slot_cell(sx, sy);
-                cells_changed |= r != st.cr[slot] || c != st.cc[slot];
+                if r != st.cr[slot] || c != st.cc[slot] {
+                    cells_changed = true;
+                    st.slot_stamp[slot] = st.slot_stamp_now;
+                }
                 any_slot_moved |=
                     sx.to_bits() != st.px[slot].to_bits() || sy.to_bits() != st.py[slot].to_bits();
                 st.new_slots.push((slot as u32, sx, sy, r, c));
@@ -497,8 +511,17 @@ impl IncrementalCost {
             }
         }
         let affected = std::mem::take(&mut st.affected);
+        // Nets with a pin that changed cell: their routing changes.
+        let mut reroute = std::mem::take(&mut st.reroute);
+        reroute.clear();
         if cells_changed {
-            for &k in &affected {
+            let now = st.slot_stamp_now;
+            reroute.extend(
+                affected.iter().copied().filter(|&k| {
+                    m.net(k as usize).iter().any(|&s| st.slot_stamp[s as usize] == now)
+                }),
+            );
+            for &k in &reroute {
                 st.route_net(m, k as usize, -1);
             }
         }
@@ -522,14 +545,13 @@ impl IncrementalCost {
             let s = slot as usize;
             (st.px[s], st.py[s], st.cr[s], st.cc[s]) = (sx, sy, r, c);
         }
-        if cells_changed {
-            for &k in &affected {
-                st.route_net(m, k as usize, 1);
-            }
-            if !affected.is_empty() {
-                st.cache.congestion = None;
-            }
+        for &k in &reroute {
+            st.route_net(m, k as usize, 1);
         }
+        if !reroute.is_empty() {
+            st.cache.congestion = None;
+        }
+        st.reroute = reroute;
         for &k in &affected {
             let k = k as usize;
             st.log_net(k);

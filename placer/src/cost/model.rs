@@ -9,7 +9,7 @@
 
 use netlists::{Netlist, NodeId, NodeKind, Orientation, Placement};
 
-use super::grid::{Grid, RouteSink};
+use super::grid::{Cell, Grid, RouteSink};
 use super::{CostError, CostParams};
 
 /// Per-node role in the cost.
@@ -352,7 +352,7 @@ impl CostModel {
         k: usize,
         cr: &[i32],
         cc: &[i32],
-        g: &mut Vec<u32>,
+        g: &mut Vec<Cell>,
         marks: &mut Marks,
     ) -> bool {
         g.clear();
@@ -369,7 +369,7 @@ impl CostModel {
             let f = r as usize * grid.cols + c as usize;
             if marks.mark[f] != stamp {
                 marks.mark[f] = stamp;
-                g.push(f as u32);
+                g.push((r as u32, c as u32));
             }
         }
         true
@@ -377,7 +377,7 @@ impl CostModel {
 
     /// Routes net `k` (whose distinct cells are `g`) with sign `sign` (+1 add, −1 remove).
     #[inline]
-    pub(crate) fn route<S: RouteSink>(&self, k: usize, g: &[u32], sign: f64, sink: &mut S) {
+    pub(crate) fn route<S: RouteSink>(&self, k: usize, g: &[Cell], sign: f64, sink: &mut S) {
         super::grid::route_net(sink, self.grid.cols, g, sign * self.net_route_w[k]);
     }
 }
