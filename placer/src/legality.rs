@@ -57,11 +57,12 @@ pub struct LegalityReport {
 }
 
 impl LegalityReport {
-    /// True when no hard macros overlap and no macro lies outside the canvas.
+    /// True when no hard macros overlap and no hard macro lies outside the canvas: the
+    /// legality chipfloor guarantees for every placement it writes. Soft macros (standard-cell
+    /// clusters) sticking out of the canvas are reported but do not make a placement illegal;
+    /// Circuit Training's own legalised ariane133 placement has 39 of them.
     pub fn is_legal(&self) -> bool {
-        self.hard_macro_overlap_pairs == 0
-            && self.hard_macros_outside_canvas == 0
-            && self.soft_macros_outside_canvas == 0
+        self.hard_macro_overlap_pairs == 0 && self.hard_macros_outside_canvas == 0
     }
 }
 

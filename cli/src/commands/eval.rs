@@ -111,7 +111,16 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     let params = CostParams::resolve(&nl, header.as_ref(), &args.cost.overrides())
         .map_err(Failure::input)?;
     let costs = placer::cost::evaluate(&nl, &placement, &params).map_err(Failure::input)?;
-    let legal = legality::check(&nl, &placement, params.canvas_width, params.canvas_height);
+    let legal = legality::check_with(
+        &nl,
+        &placement,
+        params.canvas_width,
+        params.canvas_height,
+        &legality::LegalityOptions {
+            square_soft_macros: params.square_soft_macros,
+            ..Default::default()
+        },
+    );
 
     let mut warnings: Vec<String> = Vec::new();
     if !missing.is_empty() {
@@ -126,6 +135,12 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                 "the .plc header says {in_header} {kind}, the netlist has {in_netlist}"
             ));
         }
+    }
+    if legal.soft_macros_outside_canvas > 0 {
+        warnings.push(format!(
+            "{} soft macros extend past the canvas (allowed; their area outside is not counted in density)",
+            legal.soft_macros_outside_canvas
+        ));
     }
     if costs.has_std_cells {
         warnings.push(
