@@ -5,10 +5,13 @@
 //!   defines them, a full evaluator ([`cost::evaluate`], [`cost::CostModel`]) and an
 //!   incremental one for annealing ([`cost::IncrementalCost`]).
 //! - [`legality`]: hard-macro overlaps and macros outside the canvas.
+//! - [`place`]: grid placement shared by every method: geometry, occupancy, masks, macro
+//!   order, budgets and progress.
 #![warn(missing_docs)]
 
 pub mod cost;
 pub mod legality;
+pub mod place;
 
 pub use cost::{
     evaluate, CostBreakdown, CostError, CostModel, CostOverrides, CostParams, CostReport,
