@@ -25,6 +25,15 @@ pub struct EvalScratch {
     cand: Vec<f64>,
 }
 
+impl EvalScratch {
+    /// The raw per-cell arrays of the last [`CostModel::evaluate`] call: occupied area,
+    /// V and H net-demand difference arrays, and the unnormalised V and H macro allocations
+    /// (all row-major `R·C`).
+    pub(crate) fn raw(&self) -> [&[f64]; 5] {
+        [&self.occ, &self.vdiff, &self.hdiff, &self.vm, &self.hm]
+    }
+}
+
 /// Difference-array sink for the full evaluation.
 pub(crate) struct DiffSink<'a> {
     pub(crate) vdiff: &'a mut [f64],

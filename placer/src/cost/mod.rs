@@ -15,6 +15,7 @@
 
 mod full;
 mod grid;
+mod grids;
 mod incremental;
 mod model;
 mod params;
@@ -24,6 +25,7 @@ use std::fmt;
 use netlists::{Netlist, Placement};
 
 pub use full::EvalScratch;
+pub use grids::CostGrids;
 pub use incremental::IncrementalCost;
 pub use model::CostModel;
 pub use params::{
