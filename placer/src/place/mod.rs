@@ -23,6 +23,18 @@ use netlists::{Blockage, Netlist, NodeId, NodeKind, Placement};
 
 use crate::cost::CostParams;
 
+pub mod cd;
+pub mod greedy;
+pub mod legalize;
+pub mod random;
+#[cfg(test)]
+mod tests_common;
+
+pub use cd::{coordinate_descent, CdConfig, CdStats, SoftRefresh};
+pub use greedy::{place_greedy, GreedyConfig};
+pub use legalize::{legalize, LegalizeStats};
+pub use random::place_random;
+
 /// Overlap tolerance in µm per axis: two rectangles overlap only when both their overlap
 /// extents exceed this (so touching edges and float noise do not count). Same value as the
 /// legality report's.
@@ -409,6 +421,33 @@ pub enum PlaceError {
     /// Bad configuration.
     #[error("invalid configuration: {0}")]
     Config(String),
+}
+
+impl PlaceError {
+    /// [`PlaceError::NoLegalCell`] for hard macro `id` of `nl`, with context `why`.
+    pub fn no_legal_cell(nl: &Netlist, id: NodeId, why: impl Into<String>) -> PlaceError {
+        let i = id.index();
+        PlaceError::NoLegalCell {
+            id,
+            name: nl.names.get(i).cloned().unwrap_or_default(),
+            w: nl.width.get(i).copied().unwrap_or(f64::NAN),
+            h: nl.height.get(i).copied().unwrap_or(f64::NAN),
+            why: why.into(),
+        }
+    }
+}
+
+/// Checks that a placement has one entry per node of `nl` in every array
+/// ([`PlaceError::Config`] otherwise), so the methods can index it freely.
+pub fn check_placement_len(nl: &Netlist, pl: &Placement) -> Result<(), PlaceError> {
+    let n = nl.len();
+    let lens = [pl.x.len(), pl.y.len(), pl.orientation.len(), pl.fixed.len(), pl.placed.len()];
+    if lens.iter().any(|&l| l != n) {
+        return Err(PlaceError::Config(format!(
+            "placement arrays have lengths {lens:?}, the netlist has {n} nodes"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
