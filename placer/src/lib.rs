@@ -7,11 +7,16 @@
 //! - [`legality`]: hard-macro overlaps and macros outside the canvas.
 //! - [`place`]: grid placement shared by every method: geometry, occupancy, masks, macro
 //!   order, budgets and progress.
+//! - [`render`]: SVG and PNG pictures of placements, with optional density or congestion
+//!   heat maps.
+//! - [`output`]: `.plc` headers carrying the costs and the parameters they were computed with.
 #![warn(missing_docs)]
 
 pub mod cost;
 pub mod legality;
+pub mod output;
 pub mod place;
+pub mod render;
 
 pub use cost::{
     evaluate, CostBreakdown, CostError, CostModel, CostOverrides, CostParams, CostReport,
