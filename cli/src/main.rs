@@ -5,6 +5,8 @@
 
 mod commands;
 mod input;
+mod progress;
+mod report;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,6 +39,13 @@ enum Command {
     /// Run the main job on a built-in default design (the shared ariane133 benchmark when it is
     /// present, else a generated netlist).
     Demo(commands::demo::Args),
+    /// Place the macros (random, greedy or sa; then force-directed soft macros and optional
+    /// coordinate descent) and write placement.plc, pictures and report.json.
+    Place(commands::place::Args),
+    /// Draw a placement as SVG or PNG, optionally over a density or congestion heat map.
+    Render(commands::render::Args),
+    /// Run several methods on several designs and write report.md, report.html, report.json.
+    Compare(commands::compare::Args),
 }
 
 /// An error with the exit code it maps to.
@@ -73,6 +82,9 @@ fn main() -> ExitCode {
         Command::Info(a) => commands::info::run(a, &mut out),
         Command::Eval(a) => commands::eval::run(a, &mut out),
         Command::Demo(a) => commands::demo::run(a, &mut out),
+        Command::Place(a) => commands::place::run(a, &mut out),
+        Command::Render(a) => commands::render::run(a, &mut out),
+        Command::Compare(a) => commands::compare::run(a, &mut out),
     };
     // Print what the command produced (also when it failed part-way); a closed pipe
     // (`chipfloor ... | head`) is not an error.

@@ -7,6 +7,8 @@
 //! - [`legality`]: hard-macro overlaps and macros outside the canvas.
 //! - [`place`]: grid placement shared by every method: geometry, occupancy, masks, macro
 //!   order, budgets and progress.
+//! - [`pipeline`]: method → force-directed soft macros → optional coordinate descent →
+//!   evaluation, shared by the CLI's `place` and `compare` and the service.
 //! - [`render`]: SVG and PNG pictures of placements, with optional density or congestion
 //!   heat maps.
 //! - [`output`]: `.plc` headers carrying the costs and the parameters they were computed with.
@@ -15,6 +17,7 @@
 pub mod cost;
 pub mod legality;
 pub mod output;
+pub mod pipeline;
 pub mod place;
 pub mod render;
 

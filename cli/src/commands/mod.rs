@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
+pub(crate) mod compare;
 pub(crate) mod demo;
 pub(crate) mod eval;
 pub(crate) mod info;
+pub(crate) mod place;
+pub(crate) mod render;
 
 use clap::ValueEnum;
 
