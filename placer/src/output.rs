@@ -1,9 +1,11 @@
 //! `.plc` output with a full cost header (`CIRCUIT_TRAINING.md` §2.3, `PROXY_COST.md` §4.2,
 //! §11).
 //!
-//! [`plc_header`] fills every header field Circuit Training and `refcost.py` read back
-//! (canvas, grid, routes per micron, macro routing allocation, smoothing), so either
-//! evaluates the written file with the parameters chipfloor used, plus the three costs and
+//! [`plc_header`] fills every parameter field of the header (canvas, grid, routes per
+//! micron, macro routing allocation, smoothing), so `chipfloor eval`, `refcost.py` and
+//! TILOS / the 2026 challenge evaluate the written file with the parameters chipfloor used
+//! (Circuit Training's Python takes canvas, grid and blockages from it but keeps its own
+//! routing and smoothing defaults, `PROXY_COST.md` §4.2), plus the three costs and
 //! HPWL as Google's writer reports them, the node counts, the block name, the netlist's
 //! blockages, and notes: both standard proxies with explicit weights, the parameters the
 //! header has no field for (`oob`, `square_soft_macros`), the chipfloor version and whatever
