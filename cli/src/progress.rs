@@ -55,6 +55,7 @@ impl ProgressSink for Bar {
             msg.push_str(&format!("  {:.0} moves/s", p.moves_per_sec));
         }
         let left = match self.budget {
+            _ if p.fraction >= 1.0 => None,
             Some(b) => Some((b - p.elapsed.as_secs_f64()).max(0.0)),
             None if p.fraction > 0.01 && p.fraction < 1.0 => {
                 Some(p.elapsed.as_secs_f64() * (1.0 - p.fraction) / p.fraction)
