@@ -24,6 +24,7 @@ use netlists::{Blockage, Netlist, NodeId, NodeKind, Placement};
 use crate::cost::CostParams;
 
 pub mod cd;
+pub mod fd;
 pub mod greedy;
 pub mod legalize;
 pub mod random;
