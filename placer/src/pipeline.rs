@@ -8,8 +8,7 @@
 //! 3. Force-directed placement of the soft macros ([`PipelineConfig::fd`], on by default),
 //!    as Circuit Training does after its agent has placed the hard macros.
 //! 4. Optional coordinate descent ([`PipelineConfig::cd`]) with its own time budget (the
-//!    same number of seconds as the method's), with the force-directed refresh of the soft
-//!    macros between epochs when step 3 is on.
+//!    same number of seconds as the method's).
 //! 5. A full evaluation and the legality report.
 //!
 //! One seed drives everything: each stage gets a seed derived from [`PipelineConfig::seed`]
@@ -25,6 +24,7 @@ use netlists::{Netlist, Placement};
 
 use crate::cost::{CostBreakdown, CostModel, CostParams, EvalScratch};
 use crate::legality::{check_with, LegalityOptions, LegalityReport};
+use crate::place::fd::{place_soft_macros, FdConfig, FdStats};
 use crate::place::{
     coordinate_descent, legalize, place_greedy, place_random, Budget, CdConfig, GreedyConfig,
     LegalizeStats, PlaceError, Progress, ProgressSink,
@@ -98,7 +98,9 @@ pub struct PipelineConfig {
     pub cd: bool,
     /// Options of the greedy method.
     pub greedy: GreedyConfig,
-    /// Options of coordinate descent (its `soft_refresh` is set by the pipeline when `fd`).
+    /// Options of the force-directed soft-macro placement (Circuit Training's defaults).
+    pub fd_config: FdConfig,
+    /// Options of coordinate descent.
     pub cd_config: CdConfig,
     /// Set to true from another thread to stop the running stage early (the best result so
     /// far is kept).
@@ -114,6 +116,7 @@ impl Default for PipelineConfig {
             fd: true,
             cd: false,
             greedy: GreedyConfig::default(),
+            fd_config: FdConfig::default(),
             cd_config: CdConfig::default(),
             cancel: None,
         }
@@ -174,6 +177,15 @@ fn legalize_stats(s: &LegalizeStats) -> Vec<(String, f64)> {
         ("moved".into(), s.moved as f64),
         ("total_displacement_um".into(), s.total_displacement),
         ("max_displacement_um".into(), s.max_displacement),
+    ]
+}
+
+fn fd_stats(s: &FdStats) -> Vec<(String, f64)> {
+    vec![
+        ("movable".into(), s.movable as f64),
+        ("steps".into(), s.steps as f64),
+        ("repulsion_pairs".into(), s.repulsion_pairs as f64),
+        ("clamped".into(), s.clamped as f64),
     ]
 }
 
@@ -258,14 +270,27 @@ pub fn run(
     });
     let mut pl = outcome.placement;
 
-    // 3. Coordinate descent.
+    // 3. Force-directed soft macros.
+    if cfg.fd {
+        let t = Instant::now();
+        let s = place_soft_macros(nl, &mut pl, params, &cfg.fd_config);
+        stage_done(progress, "fd", t);
+        stages.push(StageReport {
+            name: "fd".into(),
+            seconds: t.elapsed().as_secs_f64(),
+            stats: fd_stats(&s),
+        });
+    }
+
+    // 4. Coordinate descent.
     if cfg.cd {
         let t = Instant::now();
+        let cd_config = cfg.cd_config.clone();
         let s = coordinate_descent(
             nl,
             &mut pl,
             params,
-            &cfg.cd_config,
+            &cd_config,
             stage_seed(cfg.seed, 3),
             &budget(cfg),
             progress,
@@ -286,7 +311,7 @@ pub fn run(
         });
     }
 
-    // 4. Evaluate.
+    // 5. Evaluate.
     let model = CostModel::new(nl, params)?;
     let costs = model.evaluate(&pl, &mut EvalScratch::default())?;
     let legality = check_with(nl, &pl, params.canvas_width, params.canvas_height, &legality_opts);
@@ -339,6 +364,7 @@ mod tests {
                 assert_eq!(a.costs, crate::cost::evaluate(&nl, &a.placement, &p).unwrap());
                 assert!(a.stage(m.as_str()).is_some());
                 assert_eq!(a.stage("cd").is_some(), cd);
+                assert!(a.stage("fd").is_some());
                 let b = run(&nl, &init, &p, &cfg, &NoProgress).unwrap();
                 assert_eq!(a.placement, b.placement, "{m} cd={cd} is not deterministic");
             }
