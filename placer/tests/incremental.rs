@@ -225,13 +225,17 @@ fn run_ops(
         let f = inc.full_cost().unwrap();
         same(&c, &f).map_err(|e| TestCaseError::fail(format!("step {step} {op:?}:\n{e}")))?;
     }
-    // A resync lands on the full evaluation (density and congestion bit for bit).
+    // A resync lands on the full evaluation. Not bit for bit: the incremental reads sum the
+    // top-k values in fixed lanes and normalise congestion with one multiplication per
+    // cell, so they differ from the full evaluation by a few ulps (1e-12 relative here,
+    // far inside the 1e-9 of PROXY_COST.md §13).
     let before = inc.cost();
     inc.resync();
     let after = inc.cost();
     let full = inc.full_cost().unwrap();
-    prop_assert_eq!(after.density_cost, full.density_cost);
-    prop_assert_eq!(after.congestion_cost, full.congestion_cost);
+    let tight = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+    prop_assert!(tight(after.density_cost, full.density_cost), "{after:?} vs {full:?}");
+    prop_assert!(tight(after.congestion_cost, full.congestion_cost), "{after:?} vs {full:?}");
     same(&before, &after).map_err(TestCaseError::fail)?;
     Ok(())
 }

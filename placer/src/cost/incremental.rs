@@ -2,38 +2,59 @@
 //! full recomputation, with transactional rollback for simulated annealing.
 //!
 //! State kept between moves:
-//! - per slot (net endpoint): position and grid cell;
+//! - per slot (net endpoint): position and flat grid cell (`OUT` outside the grid under the
+//!   skip-net rule, the clamped cell under the clamp rule);
 //! - per net: `w · HPWL` and whether congestion routes it (skip-net rule); the total is the
-//!   in-order sum of per-block sums (32 nets a block) recomputed for dirty blocks only, so the
-//!   wirelength is a pure function of the current positions (no drift);
-//! - per cell: density occupancy (with a count of positive contributions, so a cell that
-//!   loses its last macro is exactly 0 again, as the tiny-grid rule of §8 needs), routing
-//!   demand as difference arrays (exact for integer net weights), and macro allocation.
+//!   sum of per-block sums (32 nets a block, each summed in four fixed lanes) recomputed for
+//!   dirty blocks only, so the wirelength is a pure function of the current positions (no
+//!   drift);
+//! - per cell: density occupancy and macro allocation, with a count of non-zero
+//!   contributions (a cell that loses its last contribution is exactly 0 again, as the
+//!   tiny-grid density rule of §8 needs); routing demand as difference arrays, V row-major
+//!   and H column-major (so both prefix sums run across contiguous memory).
 //!
-//! A move removes the old contributions of the moved nodes (density, allocation) and of the
-//! nets touching them (routing, only when a pin changed cell), updates positions, and adds
-//! the new contributions. The top-k selections run when a component is read. Occupancy and
-//! allocation sums are updated by subtraction and addition, which can leave rounding residues
-//! of about 1e-16 relative; [`IncrementalCost::resync`] recomputes everything exactly.
+//! A move scans each net touching the moved nodes once: it recomputes the net's `w · HPWL`
+//! from the new pin positions and, when a pin changed cell, the net's distinct cells before
+//! and after. Star-routed nets (more than 3 cells) whose source cell did not change only
+//! re-route the sink cells that left or joined the net; other nets are removed and re-added
+//! whole. Density and allocation footprints of the moved nodes are removed and re-added.
+//!
+//! Transactions: the first change of each node, net and density/allocation cell is logged;
+//! the routing difference arrays are saved in chunks of 16 entries on first touch. Rollback
+//! restores everything bit for bit.
+//!
+//! Reads: top-k sums use the previous `k`-th largest value as a threshold (one vectorisable
+//! pass when the `k`-th value is unchanged, a selection over the candidates otherwise), and
+//! sum in fixed lanes, so every read is a pure function of the state. Occupancy, allocation
+//! and routing sums are updated by subtraction and addition, which can leave rounding
+//! residues of about 1e-16 relative (none for the integer net weights of clustered
+//! netlists); [`IncrementalCost::resync`] recomputes everything. Results agree with a full
+//! evaluation to about 1e-15 relative.
 
 use netlists::{Netlist, NodeId, Orientation, Placement};
 
 use super::full::EvalScratch;
-use super::grid::{self, RouteSink};
-use super::model::{CostModel, Marks, Role};
-use super::{CostBreakdown, CostError, CostParams, CostWeights};
+use super::grid::{self, Cell, RouteSink};
+use super::model::{CostModel, Role};
+use super::{CostBreakdown, CostError, CostParams, CostWeights, OobRule};
 
 /// Nets per wirelength block.
 const BLOCK: usize = 32;
 
-// Offsets of the arrays inside the flat cell array (each `n` cells long).
-const OCC: usize = 0;
-const VDIFF: usize = 1;
-const HDIFF: usize = 2;
-const VM: usize = 3;
-const HM: usize = 4;
+/// Difference-array entries per copy-on-write chunk (log2).
+const CHUNK_SHIFT: usize = 4;
+const CHUNK: usize = 1 << CHUNK_SHIFT;
 
-/// The proxy cost of a placement that changes one or two nodes at a time.
+/// Slot cell outside the grid (skip-net rule).
+const OUT: u32 = u32::MAX;
+
+// Offsets of the arrays inside the counted cell array (each `n` cells long).
+const OCC: usize = 0;
+const VM: usize = 1;
+/// Horizontal allocation, column-major (`c · rows + r`).
+const HMT: usize = 2;
+
+/// The proxy cost of a placement that changes one or a few nodes at a time.
 ///
 /// ```ignore
 /// let mut inc = IncrementalCost::new(&nl, &pl, &params)?;
@@ -44,9 +65,8 @@ const HM: usize = 4;
 /// ```
 ///
 /// Outside a transaction, changes are permanent. Between [`begin`](Self::begin) and
-/// [`commit`](Self::commit) / [`rollback`](Self::rollback), every change is logged (first
-/// touch of each cell, net and node) and rollback restores the exact previous state, bit for
-/// bit, including the cached costs.
+/// [`commit`](Self::commit) / [`rollback`](Self::rollback), every change is logged and
+/// rollback restores the exact previous state, bit for bit, including the cached costs.
 #[derive(Clone, Debug)]
 pub struct IncrementalCost {
     m: CostModel,
@@ -55,51 +75,101 @@ pub struct IncrementalCost {
 
 #[derive(Clone, Debug)]
 struct State {
+    /// Grid cells, rows, columns.
     n: usize,
+    rows: usize,
+    cols: usize,
+    /// Row-major cell index → column-major index.
+    tr: Vec<u32>,
+    /// Flat cell → `(row, col)`.
+    rc: Vec<Cell>,
     x: Vec<f64>,
     y: Vec<f64>,
     o: Vec<Orientation>,
-    px: Vec<f64>,
-    py: Vec<f64>,
-    cr: Vec<i32>,
-    cc: Vec<i32>,
+    /// Per slot: position, cell and move stamp, packed (one cache line per visit).
+    sl: Vec<Slot>,
     net_wl: Vec<f64>,
     net_routed: Vec<bool>,
     skipped: usize,
     block_sum: Vec<f64>,
     block_dirty: Vec<bool>,
     dirty_blocks: Vec<u32>,
-    /// `[occ | vdiff | hdiff | vm | hm]`, `n` cells each.
+    /// `[occ | vm | hm (column-major)]`, `n` cells each, with contribution counts.
     cells: Vec<f64>,
-    /// Non-zero contributions present in each entry of `cells`; an entry whose count drops
-    /// to 0 is reset to exactly 0 (no rounding residue survives the removal of everything).
     cnt: Vec<u32>,
+    /// `[vdiff (row-major) | hdiff (column-major)]`, `n` cells each, then zeros up to a
+    /// whole number of chunks.
+    dif: Vec<f64>,
     // Transaction log.
     in_tx: bool,
     epoch: u32,
     cell_epoch: Vec<u32>,
     cell_log: Vec<(u32, f64, u32)>,
+    chunk_epoch: Vec<u32>,
+    chunk_ids: Vec<u32>,
+    chunk_save: Vec<f64>,
     net_epoch: Vec<u32>,
     net_log: Vec<(u32, f64, bool)>,
     node_epoch: Vec<u32>,
     node_log: Vec<(u32, f64, f64, Orientation)>,
+    slot_log: Vec<(u32, f64, f64, u32)>,
     tx_skipped: usize,
     tx_cache: Cache,
     // Scratch.
-    g: Vec<grid::Cell>,
-    marks: Marks,
+    mark_old: Vec<u32>,
+    mark_new: Vec<u32>,
+    mark_stamp: u32,
+    g_cells_old: Vec<Cell>,
+    g_cells_new: Vec<Cell>,
     net_mark: Vec<u32>,
     net_stamp: u32,
     affected: Vec<u32>,
-    reroute: Vec<u32>,
-    slot_stamp: Vec<u32>,
     slot_stamp_now: u32,
-    new_slots: Vec<(u32, f64, f64, i32, i32)>,
+    /// New position and cell of the slots stamped by the current move.
+    sn: Vec<SlotNew>,
+    moved_slots: Vec<u32>,
+    changes: Vec<(usize, f64, f64, Orientation)>,
+    lbuf: Vec<f64>,
+    acc: Vec<f64>,
     tmp: Vec<f64>,
+    tmp2: Vec<f64>,
     cand: Vec<f64>,
-    den_hint: f64,
-    cong_hint: f64,
+    den_bracket: grid::Bracket,
+    cong_bracket: grid::Bracket,
     cache: Cache,
+}
+
+/// A slot's position, flat cell and the stamp of the last move that moved it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    x: f64,
+    y: f64,
+    cell: u32,
+    stamp: u32,
+}
+
+/// A moved slot's new position and cell.
+#[derive(Clone, Copy, Debug, Default)]
+struct SlotNew {
+    x: f64,
+    y: f64,
+    cell: u32,
+}
+
+/// `w · HPWL` of net `k` from the slot positions.
+fn net_wl(m: &CostModel, k: usize, sl: &[Slot]) -> f64 {
+    let slots = m.net(k);
+    let Some((&first, rest)) = slots.split_first() else { return 0.0 };
+    let f = sl[first as usize];
+    let (mut x0, mut x1, mut y0, mut y1) = (f.x, f.x, f.y, f.y);
+    for &s in rest {
+        let p = sl[s as usize];
+        x0 = if p.x < x0 { p.x } else { x0 };
+        x1 = if p.x > x1 { p.x } else { x1 };
+        y0 = if p.y < y0 { p.y } else { y0 };
+        y1 = if p.y > y1 { p.y } else { y1 };
+    }
+    m.net_weight[k] * ((x1 - x0) + (y1 - y0))
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -109,57 +179,52 @@ struct Cache {
     congestion: Option<f64>,
 }
 
-/// Routing sink that adds (`sign = 1`) or removes (`sign = -1`) difference-array
-/// contributions through the transaction log.
-struct LogSink<'a> {
+/// Routing sink writing the difference arrays (copy-on-write inside a transaction).
+struct DifSink<'a> {
     st: &'a mut State,
-    sign: i32,
 }
 
-impl RouteSink for LogSink<'_> {
+impl RouteSink for DifSink<'_> {
     #[inline(always)]
     fn h(&mut self, i: usize, w: f64) {
-        let j = HDIFF * self.st.n + i;
-        self.st.contrib(j, w, self.sign);
+        let j = self.st.n + self.st.tr[i] as usize;
+        self.st.dadd(j, w);
     }
     #[inline(always)]
     fn v(&mut self, i: usize, w: f64) {
-        let j = VDIFF * self.st.n + i;
-        self.st.contrib(j, w, self.sign);
+        self.st.dadd(i, w);
     }
-}
-
-/// Plain accumulation (same order as the full evaluation) with contribution counts.
-struct InitSink<'a> {
-    cells: &'a mut [f64],
-    cnt: &'a mut [u32],
-    n: usize,
-}
-
-impl InitSink<'_> {
-    #[inline]
-    fn add(&mut self, j: usize, v: f64) {
-        if v != 0.0 {
-            self.cells[j] += v;
-            self.cnt[j] += 1;
-        }
-    }
-}
-
-impl RouteSink for InitSink<'_> {
-    #[inline]
-    fn h(&mut self, i: usize, w: f64) {
-        self.add(HDIFF * self.n + i, w);
-    }
-    #[inline]
-    fn v(&mut self, i: usize, w: f64) {
-        self.add(VDIFF * self.n + i, w);
+    #[inline(always)]
+    fn h_at(&mut self, _cols: usize, r: usize, c: usize, w: f64) {
+        let j = self.st.n + c * self.st.rows + r;
+        self.st.dadd(j, w);
     }
 }
 
 impl State {
-    /// Adds (`sign = 1`) or removes (`sign = -1`) contribution `v` of entry `j`. Removal
-    /// must repeat the value that was added. Zero contributions are ignored.
+    /// Adds `w` to difference-array entry `j`, saving its chunk first inside a transaction.
+    #[inline(always)]
+    fn dadd(&mut self, j: usize, w: f64) {
+        if self.in_tx {
+            let ch = j >> CHUNK_SHIFT;
+            if self.chunk_epoch[ch] != self.epoch {
+                self.save_chunk(ch);
+            }
+        }
+        self.dif[j] += w;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn save_chunk(&mut self, ch: usize) {
+        self.chunk_epoch[ch] = self.epoch;
+        self.chunk_ids.push(ch as u32);
+        let lo = ch << CHUNK_SHIFT;
+        self.chunk_save.extend_from_slice(&self.dif[lo..lo + CHUNK]);
+    }
+
+    /// Adds (`sign = 1`) or removes (`sign = -1`) contribution `v` of counted entry `j`.
+    /// Removal must repeat the value that was added. Zero contributions are ignored.
     #[inline(always)]
     fn contrib(&mut self, j: usize, v: f64, sign: i32) {
         if v == 0.0 {
@@ -180,14 +245,6 @@ impl State {
         if self.in_tx && self.net_epoch[k] != self.epoch {
             self.net_epoch[k] = self.epoch;
             self.net_log.push((k as u32, self.net_wl[k], self.net_routed[k]));
-        }
-    }
-
-    #[inline]
-    fn log_node(&mut self, i: usize) {
-        if self.in_tx && self.node_epoch[i] != self.epoch {
-            self.node_epoch[i] = self.epoch;
-            self.node_log.push((i as u32, self.x[i], self.y[i], self.o[i]));
         }
     }
 
@@ -215,42 +272,85 @@ impl State {
             let (ah, av) = (m.params.hrouting_alloc, m.params.vrouting_alloc);
             m.grid.for_alloc(x, y, w, h, ah, av, |cell, dv, dh| {
                 self.contrib(VM * n + cell, dv, sign);
-                self.contrib(HM * n + cell, dh, sign);
+                let t = self.tr[cell] as usize;
+                self.contrib(HMT * n + t, dh, sign);
             });
-        }
-        self.cache.density = None;
-        if role == Role::Hard {
             self.cache.congestion = None;
         }
+        self.cache.density = None;
     }
 
-    /// Removes (`sign = -1`) or adds (`sign = 1`) the routing of net `k` from the current
-    /// slot cells; on adding, also updates the skip flag and count.
-    fn route_net(&mut self, m: &CostModel, k: usize, sign: i32) {
-        let mut g = std::mem::take(&mut self.g);
-        if sign < 0 {
-            if self.net_routed[k] {
-                let ok = m.net_cells(k, &self.cr, &self.cc, &mut g, &mut self.marks);
-                debug_assert!(ok);
-                m.route(k, &g, 1.0, &mut LogSink { st: self, sign: -1 });
+    /// Fresh stamp for the cell marks.
+    #[inline]
+    fn next_mark(&mut self) -> u32 {
+        self.mark_stamp = self.mark_stamp.wrapping_add(1);
+        if self.mark_stamp == 0 {
+            self.mark_old.fill(0);
+            self.mark_new.fill(0);
+            self.mark_stamp = 1;
+        }
+        self.mark_stamp
+    }
+
+    /// Re-routes net `k` from its old distinct cells (`g_old`, `ok_old`: all pins in the
+    /// grid) to the new ones, updating the skip flag and count. `mark_old` / `mark_new` hold
+    /// `stamp` on the cells of each list.
+    fn reroute(&mut self, m: &CostModel, k: usize, ok_new: bool, stamp: u32) {
+        let g_old = std::mem::take(&mut self.g_cells_old);
+        let g_new = std::mem::take(&mut self.g_cells_new);
+        let routed = self.net_routed[k];
+        let w = m.net_route_w[k];
+        let cols = self.cols;
+        if routed && ok_new && g_old.len() > 3 && g_new.len() > 3 && g_old[0] == g_new[0] {
+            // Star route from an unchanged source: only the sinks that left or joined.
+            let src = g_old[0];
+            for &t in &g_old[1..] {
+                if self.mark_new[t.0 as usize * cols + t.1 as usize] != stamp {
+                    grid::route_net(&mut DifSink { st: self }, cols, &[src, t], -w);
+                }
+            }
+            for &t in &g_new[1..] {
+                if self.mark_old[t.0 as usize * cols + t.1 as usize] != stamp {
+                    grid::route_net(&mut DifSink { st: self }, cols, &[src, t], w);
+                }
             }
         } else {
-            let ok = m.net_cells(k, &self.cr, &self.cc, &mut g, &mut self.marks);
-            if ok {
-                m.route(k, &g, 1.0, &mut LogSink { st: self, sign: 1 });
+            if routed {
+                grid::route_net(&mut DifSink { st: self }, cols, &g_old, -w);
             }
-            if ok != self.net_routed[k] {
+            if ok_new {
+                grid::route_net(&mut DifSink { st: self }, cols, &g_new, w);
+            }
+            if ok_new != routed {
                 self.log_net(k);
-                self.net_routed[k] = ok;
-                if ok {
+                self.net_routed[k] = ok_new;
+                if ok_new {
                     self.skipped -= 1;
                 } else {
                     self.skipped += 1;
                 }
             }
         }
-        self.g = g;
+        self.cache.congestion = None;
+        self.g_cells_old = g_old;
+        self.g_cells_new = g_new;
     }
+}
+
+/// Sum of `v` in four fixed lanes (a pure function of `v`, faster than a serial sum).
+#[inline]
+fn lane_sum(v: &[f64]) -> f64 {
+    let mut s = [0.0f64; 4];
+    let mut it = v.chunks_exact(4);
+    for c in &mut it {
+        for j in 0..4 {
+            s[j] += c[j];
+        }
+    }
+    for (j, &x) in it.remainder().iter().enumerate() {
+        s[j] += x;
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 impl IncrementalCost {
@@ -265,48 +365,65 @@ impl IncrementalCost {
         let n_nodes = m.n_nodes;
         let n_slots = m.slot_anchor.len();
         let n_nets = m.num_nets();
+        let (rows, cols) = (m.grid.rows, m.grid.cols);
         let n = m.grid.n();
         let n_blocks = n_nets.div_ceil(BLOCK);
+        let tr: Vec<u32> = (0..n).map(|i| ((i % cols) * rows + i / cols) as u32).collect();
+        let rc: Vec<Cell> = (0..n).map(|i| ((i / cols) as u32, (i % cols) as u32)).collect();
+        let n_chunks = (2 * n).div_ceil(CHUNK);
         let st = State {
             n,
+            rows,
+            cols,
+            tr,
+            rc,
             x: pl.x[..n_nodes].to_vec(),
             y: pl.y[..n_nodes].to_vec(),
             o: pl.orientation[..n_nodes].to_vec(),
-            px: vec![0.0; n_slots],
-            py: vec![0.0; n_slots],
-            cr: vec![0; n_slots],
-            cc: vec![0; n_slots],
+            sl: vec![Slot::default(); n_slots],
             net_wl: vec![0.0; n_nets],
             net_routed: vec![false; n_nets],
             skipped: 0,
             block_sum: vec![0.0; n_blocks],
             block_dirty: vec![false; n_blocks],
             dirty_blocks: Vec::new(),
-            cells: vec![0.0; 5 * n],
-            cnt: vec![0; 5 * n],
+            cells: vec![0.0; 3 * n],
+            cnt: vec![0; 3 * n],
+            // Padded to whole chunks (the tail stays 0).
+            dif: vec![0.0; n_chunks * CHUNK],
             in_tx: false,
             epoch: 0,
-            cell_epoch: vec![0; 5 * n],
+            cell_epoch: vec![0; 3 * n],
             cell_log: Vec::new(),
+            chunk_epoch: vec![0; n_chunks],
+            chunk_ids: Vec::new(),
+            chunk_save: Vec::new(),
             net_epoch: vec![0; n_nets],
             net_log: Vec::new(),
             node_epoch: vec![0; n_nodes],
             node_log: Vec::new(),
+            slot_log: Vec::new(),
             tx_skipped: 0,
             tx_cache: Cache::default(),
-            g: Vec::new(),
-            marks: Marks::new(n),
+            mark_old: vec![0; n],
+            mark_new: vec![0; n],
+            mark_stamp: 0,
+            g_cells_old: Vec::new(),
+            g_cells_new: Vec::new(),
             net_mark: vec![0; n_nets],
             net_stamp: 0,
             affected: Vec::new(),
-            reroute: Vec::new(),
-            slot_stamp: vec![0; n_slots],
             slot_stamp_now: 0,
-            new_slots: Vec::new(),
+            sn: vec![SlotNew::default(); n_slots],
+            moved_slots: Vec::new(),
+            changes: Vec::new(),
+            lbuf: vec![0.0; 2 * n],
+            acc: vec![0.0; rows.max(cols)],
             tmp: Vec::new(),
+            tmp2: Vec::new(),
             cand: Vec::new(),
-            den_hint: f64::NEG_INFINITY,
-            cong_hint: f64::NEG_INFINITY,
+            den_bracket: grid::Bracket::default(),
+            cong_bracket: grid::Bracket::default(),
             cache: Cache::default(),
         };
         let mut s = IncrementalCost { m, st };
@@ -314,53 +431,84 @@ impl IncrementalCost {
         Ok(s)
     }
 
+    /// Flat cell of a slot position (`OUT` outside the grid with the skip-net rule, the
+    /// clamped cell with the clamp rule).
+    #[inline]
+    fn flat_cell(m: &CostModel, x: f64, y: f64) -> u32 {
+        let g = &m.grid;
+        let (r, c) = g.cell_of(x, y);
+        if g.inside(r, c) {
+            (r as usize * g.cols + c as usize) as u32
+        } else if m.params.oob == OobRule::Clamp {
+            let (r, c) = g.clamp(r, c);
+            (r as usize * g.cols + c as usize) as u32
+        } else {
+            OUT
+        }
+    }
+
     /// Recomputes the whole state from the current positions (drops any open transaction's
-    /// log, keeping its changes). The result equals a full evaluation bit for bit except for
-    /// the block-wise wirelength sum.
+    /// log, keeping its changes).
     pub fn resync(&mut self) {
         let m = &self.m;
         let st = &mut self.st;
         st.in_tx = false;
         st.cell_log.clear();
+        st.chunk_ids.clear();
+        st.chunk_save.clear();
         st.net_log.clear();
         st.node_log.clear();
+        st.slot_log.clear();
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
             let (x, y) = m.slot_pos(slot, st.x[a], st.y[a], st.o[a]);
-            let (r, c) = m.slot_cell(x, y);
-            (st.px[slot], st.py[slot], st.cr[slot], st.cc[slot]) = (x, y, r, c);
+            let sl = &mut st.sl[slot];
+            (sl.x, sl.y, sl.cell) = (x, y, Self::flat_cell(m, x, y));
         }
         st.cells.fill(0.0);
         st.cnt.fill(0);
+        st.dif.fill(0.0);
         st.skipped = 0;
         let n = st.n;
-        let mut g = std::mem::take(&mut st.g);
+        let cols = st.cols;
+        let mut g = std::mem::take(&mut st.g_cells_old);
         for k in 0..m.num_nets() {
-            st.net_wl[k] = m.net_wl(k, &st.px, &st.py);
-            let ok = m.net_cells(k, &st.cr, &st.cc, &mut g, &mut st.marks);
+            st.net_wl[k] = net_wl(m, k, &st.sl);
+            let stamp = st.next_mark();
+            g.clear();
+            let mut ok = true;
+            for &s in m.net(k) {
+                let c = st.sl[s as usize].cell;
+                if c == OUT {
+                    ok = false;
+                    break;
+                }
+                if st.mark_old[c as usize] != stamp {
+                    st.mark_old[c as usize] = stamp;
+                    g.push(st.rc[c as usize]);
+                }
+            }
             st.net_routed[k] = ok;
             if ok {
-                let mut sink = InitSink { cells: &mut st.cells, cnt: &mut st.cnt, n };
-                m.route(k, &g, 1.0, &mut sink);
+                grid::route_net(&mut DifSink { st }, cols, &g, m.net_route_w[k]);
             } else {
                 st.skipped += 1;
             }
         }
-        st.g = g;
+        st.g_cells_old = g;
         for &i in &m.dens_order {
             let i = i as usize;
             let (w, h) = m.foot[i];
-            let mut sink = InitSink { cells: &mut st.cells, cnt: &mut st.cnt, n };
-            m.grid.for_density(st.x[i], st.y[i], w, h, |cell, a| sink.add(OCC * n + cell, a));
+            m.grid.for_density(st.x[i], st.y[i], w, h, |cell, a| st.contrib(OCC * n + cell, a, 1));
         }
         let (ah, av) = (m.params.hrouting_alloc, m.params.vrouting_alloc);
         for &i in &m.hard {
             let i = i as usize;
             let (w, h) = m.foot[i];
-            let mut sink = InitSink { cells: &mut st.cells, cnt: &mut st.cnt, n };
             m.grid.for_alloc(st.x[i], st.y[i], w, h, ah, av, |cell, dv, dh| {
-                sink.add(VM * n + cell, dv);
-                sink.add(HM * n + cell, dh);
+                st.contrib(VM * n + cell, dv, 1);
+                let t = st.tr[cell] as usize;
+                st.contrib(HMT * n + t, dh, 1);
             });
         }
         for b in 0..st.block_sum.len() {
@@ -463,37 +611,89 @@ impl IncrementalCost {
         Ok(())
     }
 
+    /// Moves several distinct nodes at once (centre and orientation each), e.g. a shuffle of
+    /// a few macros. Errors ([`CostError::NotMovable`], [`CostError::NonFinitePosition`]) leave
+    /// the state unchanged; a node listed twice is refused as not movable.
+    pub fn move_many(
+        &mut self,
+        changes: &[(NodeId, f64, f64, Orientation)],
+    ) -> Result<(), CostError> {
+        let mut ch = std::mem::take(&mut self.st.changes);
+        ch.clear();
+        for (k, &(id, x, y, o)) in changes.iter().enumerate() {
+            let i = match self.movable_to(id, x, y) {
+                Ok(i) => i,
+                Err(e) => {
+                    self.st.changes = ch;
+                    return Err(e);
+                }
+            };
+            if changes[..k].iter().any(|c| c.0 == id) {
+                self.st.changes = ch;
+                return Err(CostError::NotMovable(id));
+            }
+            ch.push((i, x, y, o));
+        }
+        self.apply(&ch);
+        self.st.changes = ch;
+        Ok(())
+    }
+
+    /// Replaces every position and orientation by those of `pl` and recomputes the state
+    /// (as [`new`](Self::new) would, without allocating); drops any open transaction's log.
+    pub fn reset(&mut self, pl: &Placement) -> Result<(), CostError> {
+        self.m.check_placement(pl)?;
+        let n = self.m.n_nodes;
+        self.st.x.copy_from_slice(&pl.x[..n]);
+        self.st.y.copy_from_slice(&pl.y[..n]);
+        self.st.o.copy_from_slice(&pl.orientation[..n]);
+        self.resync();
+        Ok(())
+    }
+
     /// Applies new `(x, y, orientation)` to distinct nodes.
     fn apply(&mut self, changes: &[(usize, f64, f64, Orientation)]) {
         let m = &self.m;
         let st = &mut self.st;
-        // New slot positions and cells; did any pin change cell?
-        st.new_slots.clear();
-        let mut cells_changed = false;
-        let mut any_slot_moved = false;
+        // New slot positions and cells.
         st.slot_stamp_now = st.slot_stamp_now.wrapping_add(1);
         if st.slot_stamp_now == 0 {
-            st.slot_stamp.fill(0);
+            st.sl.iter_mut().for_each(|s| s.stamp = 0);
             st.slot_stamp_now = 1;
         }
+        let now = st.slot_stamp_now;
+        st.moved_slots.clear();
+        let mut any_slot_moved = false;
+        let mut any_cell_changed = false;
         for &(i, x, y, o) in changes {
+            let log = st.in_tx && st.node_epoch[i] != st.epoch;
+            if log {
+                st.node_epoch[i] = st.epoch;
+                st.node_log.push((i as u32, st.x[i], st.y[i], st.o[i]));
+            }
             for slot in m.slots_of(i) {
-                let (sx, sy) = m.slot_pos(slot, x, y, o);
-                let (r, c) = m.slot_cell(sx, sy);
-                if r != st.cr[slot] || c != st.cc[slot] {
-                    cells_changed = true;
-                    st.slot_stamp[slot] = st.slot_stamp_now;
+                let old = st.sl[slot];
+                if log {
+                    st.slot_log.push((slot as u32, old.x, old.y, old.cell));
                 }
-                any_slot_moved |=
-                    sx.to_bits() != st.px[slot].to_bits() || sy.to_bits() != st.py[slot].to_bits();
-                st.new_slots.push((slot as u32, sx, sy, r, c));
+                let (sx, sy) = m.slot_pos(slot, x, y, o);
+                if sx.to_bits() == old.x.to_bits() && sy.to_bits() == old.y.to_bits() {
+                    continue;
+                }
+                any_slot_moved = true;
+                st.sl[slot].stamp = now;
+                let c = Self::flat_cell(m, sx, sy);
+                st.sn[slot] = SlotNew { x: sx, y: sy, cell: c };
+                any_cell_changed |= c != old.cell;
+                st.moved_slots.push(slot as u32);
             }
         }
-        // Affected nets (distinct).
-        st.affected.clear();
+        // Affected nets (distinct): new wirelength and, when a pin changed cell, routing.
+        let mut affected = std::mem::take(&mut st.affected);
+        affected.clear();
         if any_slot_moved {
             if changes.len() == 1 {
-                st.affected.extend_from_slice(m.nets_of(changes[0].0));
+                affected.extend_from_slice(m.nets_of(changes[0].0));
             } else {
                 st.net_stamp = st.net_stamp.wrapping_add(1);
                 if st.net_stamp == 0 {
@@ -504,35 +704,94 @@ impl IncrementalCost {
                     for &k in m.nets_of(i) {
                         if st.net_mark[k as usize] != st.net_stamp {
                             st.net_mark[k as usize] = st.net_stamp;
-                            st.affected.push(k);
+                            affected.push(k);
                         }
                     }
                 }
             }
-        }
-        let affected = std::mem::take(&mut st.affected);
-        // Nets with a pin that changed cell: their routing changes.
-        let mut reroute = std::mem::take(&mut st.reroute);
-        reroute.clear();
-        if cells_changed {
-            let now = st.slot_stamp_now;
-            reroute.extend(
-                affected.iter().copied().filter(|&k| {
-                    m.net(k as usize).iter().any(|&s| st.slot_stamp[s as usize] == now)
-                }),
-            );
-            for &k in &reroute {
-                st.route_net(m, k as usize, -1);
+            for &k in &affected {
+                let k = k as usize;
+                let slots = m.net(k);
+                let Some(&first) = slots.first() else {
+                    st.log_net(k);
+                    st.net_wl[k] = 0.0;
+                    st.mark_block(k);
+                    continue;
+                };
+                let pos = |st: &State, s: usize| {
+                    let sl = &st.sl[s];
+                    if sl.stamp == now {
+                        (st.sn[s].x, st.sn[s].y)
+                    } else {
+                        (sl.x, sl.y)
+                    }
+                };
+                let (mut x0, mut y0) = pos(st, first as usize);
+                let (mut x1, mut y1) = (x0, y0);
+                if any_cell_changed {
+                    // One scan: bounding box, and the distinct cells before and after.
+                    let stamp = st.next_mark();
+                    let mut g_old = std::mem::take(&mut st.g_cells_old);
+                    let mut g_new = std::mem::take(&mut st.g_cells_new);
+                    g_old.clear();
+                    g_new.clear();
+                    let (mut ok_new, mut changed) = (true, false);
+                    for &s in slots {
+                        let s = s as usize;
+                        let sl = st.sl[s];
+                        let co = sl.cell;
+                        let (x, y, cn) = if sl.stamp == now {
+                            let n = st.sn[s];
+                            (n.x, n.y, n.cell)
+                        } else {
+                            (sl.x, sl.y, co)
+                        };
+                        x0 = if x < x0 { x } else { x0 };
+                        x1 = if x > x1 { x } else { x1 };
+                        y0 = if y < y0 { y } else { y0 };
+                        y1 = if y > y1 { y } else { y1 };
+                        changed |= cn != co;
+                        if co != OUT && st.mark_old[co as usize] != stamp {
+                            st.mark_old[co as usize] = stamp;
+                            g_old.push(st.rc[co as usize]);
+                        }
+                        if cn == OUT {
+                            ok_new = false;
+                        } else if st.mark_new[cn as usize] != stamp {
+                            st.mark_new[cn as usize] = stamp;
+                            g_new.push(st.rc[cn as usize]);
+                        }
+                    }
+                    st.g_cells_old = g_old;
+                    st.g_cells_new = g_new;
+                    if changed {
+                        st.reroute(m, k, ok_new, stamp);
+                    }
+                } else {
+                    for &s in &slots[1..] {
+                        let (x, y) = pos(st, s as usize);
+                        x0 = if x < x0 { x } else { x0 };
+                        x1 = if x > x1 { x } else { x1 };
+                        y0 = if y < y0 { y } else { y0 };
+                        y1 = if y > y1 { y } else { y1 };
+                    }
+                }
+                st.log_net(k);
+                st.net_wl[k] = m.net_weight[k] * ((x1 - x0) + (y1 - y0));
+                st.mark_block(k);
+            }
+            if !affected.is_empty() {
+                st.cache.hpwl = None;
             }
         }
-        // Footprints out, state update, footprints in.
+        st.affected = affected;
+        // Footprints out, node update, footprints in; slot update.
         for &(i, x, y, _) in changes {
             if x.to_bits() != st.x[i].to_bits() || y.to_bits() != st.y[i].to_bits() {
                 st.footprint(m, i, -1);
             }
         }
         for &(i, x, y, o) in changes {
-            st.log_node(i);
             let moved = x.to_bits() != st.x[i].to_bits() || y.to_bits() != st.y[i].to_bits();
             st.x[i] = x;
             st.y[i] = y;
@@ -541,38 +800,29 @@ impl IncrementalCost {
                 st.footprint(m, i, 1);
             }
         }
-        for &(slot, sx, sy, r, c) in &st.new_slots {
-            let s = slot as usize;
-            (st.px[s], st.py[s], st.cr[s], st.cc[s]) = (sx, sy, r, c);
+        let moved = std::mem::take(&mut st.moved_slots);
+        for &s in &moved {
+            let s = s as usize;
+            let n = st.sn[s];
+            let sl = &mut st.sl[s];
+            (sl.x, sl.y, sl.cell) = (n.x, n.y, n.cell);
         }
-        for &k in &reroute {
-            st.route_net(m, k as usize, 1);
-        }
-        if !reroute.is_empty() {
-            st.cache.congestion = None;
-        }
-        st.reroute = reroute;
-        for &k in &affected {
-            let k = k as usize;
-            st.log_net(k);
-            st.net_wl[k] = m.net_wl(k, &st.px, &st.py);
-            st.mark_block(k);
-        }
-        if !affected.is_empty() {
-            st.cache.hpwl = None;
-        }
-        st.affected = affected;
+        st.moved_slots = moved;
     }
 
     /// Starts a transaction (an open one is committed first).
     pub fn begin(&mut self) {
         let st = &mut self.st;
         st.cell_log.clear();
+        st.chunk_ids.clear();
+        st.chunk_save.clear();
         st.net_log.clear();
         st.node_log.clear();
+        st.slot_log.clear();
         st.epoch = st.epoch.wrapping_add(1);
         if st.epoch == 0 {
             st.cell_epoch.fill(0);
+            st.chunk_epoch.fill(0);
             st.net_epoch.fill(0);
             st.node_epoch.fill(0);
             st.epoch = 1;
@@ -587,8 +837,11 @@ impl IncrementalCost {
         let st = &mut self.st;
         st.in_tx = false;
         st.cell_log.clear();
+        st.chunk_ids.clear();
+        st.chunk_save.clear();
         st.net_log.clear();
         st.node_log.clear();
+        st.slot_log.clear();
     }
 
     /// Undoes every change since [`begin`](Self::begin), restoring the exact previous state
@@ -597,12 +850,15 @@ impl IncrementalCost {
         if !self.st.in_tx {
             return;
         }
-        let m = &self.m;
         let st = &mut self.st;
         for &(j, v, cnt) in &st.cell_log {
             let j = j as usize;
             st.cells[j] = v;
             st.cnt[j] = cnt;
+        }
+        for (k, &ch) in st.chunk_ids.iter().enumerate() {
+            let lo = (ch as usize) << CHUNK_SHIFT;
+            st.dif[lo..lo + CHUNK].copy_from_slice(&st.chunk_save[k * CHUNK..(k + 1) * CHUNK]);
         }
         let net_log = std::mem::take(&mut st.net_log);
         for &(k, wl, routed) in &net_log {
@@ -615,11 +871,11 @@ impl IncrementalCost {
         for &(i, x, y, o) in &st.node_log {
             let i = i as usize;
             (st.x[i], st.y[i], st.o[i]) = (x, y, o);
-            for slot in m.slots_of(i) {
-                let (sx, sy) = m.slot_pos(slot, x, y, o);
-                let (r, c) = m.slot_cell(sx, sy);
-                (st.px[slot], st.py[slot], st.cr[slot], st.cc[slot]) = (sx, sy, r, c);
-            }
+        }
+        for &(s, x, y, c) in &st.slot_log {
+            let s = s as usize;
+            let sl = &mut st.sl[s];
+            (sl.x, sl.y, sl.cell) = (x, y, c);
         }
         st.skipped = st.tx_skipped;
         st.cache = st.tx_cache;
@@ -642,11 +898,11 @@ impl IncrementalCost {
             let b = b as usize;
             let lo = b * BLOCK;
             let hi = (lo + BLOCK).min(st.net_wl.len());
-            st.block_sum[b] = st.net_wl[lo..hi].iter().sum();
+            st.block_sum[b] = lane_sum(&st.net_wl[lo..hi]);
             st.block_dirty[b] = false;
         }
         st.dirty_blocks.clear();
-        let v = st.block_sum.iter().sum();
+        let v = lane_sum(&st.block_sum);
         st.cache.hpwl = Some(v);
         v
     }
@@ -662,13 +918,16 @@ impl IncrementalCost {
         if let Some(v) = st.cache.density {
             return v;
         }
-        let v = grid::density_cost(
-            &st.cells[OCC * st.n..(OCC + 1) * st.n],
-            &self.m.grid,
-            &mut st.tmp,
-            &mut st.cand,
-            Some(&mut st.den_hint),
-        );
+        let occ = &st.cells[OCC * st.n..(OCC + 1) * st.n];
+        let n = st.n;
+        let v = if n >= 10 {
+            let k = n / 10;
+            let area = self.m.grid.gw * self.m.grid.gh;
+            let s = grid::top_sum_bracket(occ, k, &mut st.den_bracket, &mut st.tmp, &mut st.cand);
+            0.5 * (s / area) / k as f64
+        } else {
+            grid::density_cost(occ, &self.m.grid, &mut st.tmp, &mut st.cand, None)
+        };
         st.cache.density = Some(v);
         v
     }
@@ -679,19 +938,62 @@ impl IncrementalCost {
         if let Some(v) = st.cache.congestion {
             return v;
         }
-        let n = st.n;
-        let c = &st.cells;
-        let v = self.m.congestion_from(
-            [
-                &c[VDIFF * n..(VDIFF + 1) * n],
-                &c[HDIFF * n..(HDIFF + 1) * n],
-                &c[VM * n..(VM + 1) * n],
-                &c[HM * n..(HM + 1) * n],
-            ],
-            &mut st.tmp,
-            &mut st.cand,
-            Some(&mut st.cong_hint),
-        );
+        let (n, rows, cols) = (st.n, st.rows, st.cols);
+        let p = &self.m.params;
+        let mm = (2 * n) / 20;
+        let v = if p.smooth_range == 0 && mm >= 1 {
+            let vcap = self.m.grid.gw * p.vroutes_per_micron;
+            let hcap = self.m.grid.gh * p.hroutes_per_micron;
+            let (iv, ih) = (1.0 / vcap, 1.0 / hcap);
+            let (vd, hd) = st.dif[..2 * n].split_at(n);
+            let vm = &st.cells[VM * n..(VM + 1) * n];
+            let hm = &st.cells[HMT * n..(HMT + 1) * n];
+            let (lv, lh) = st.lbuf.split_at_mut(n);
+            // V: prefix sums down each column (row-major rows), H: along each row
+            // (column-major columns); both vectorise across the inner index.
+            let acc = &mut st.acc[..cols];
+            acc.fill(0.0);
+            for r in 0..rows {
+                let row = r * cols..(r + 1) * cols;
+                for (((a, &d), &m), out) in
+                    acc.iter_mut().zip(&vd[row.clone()]).zip(&vm[row.clone()]).zip(&mut lv[row])
+                {
+                    *a += d;
+                    *out = (*a + m) * iv;
+                }
+            }
+            let acc = &mut st.acc[..rows];
+            acc.fill(0.0);
+            for c in 0..cols {
+                let col = c * rows..(c + 1) * rows;
+                for (((a, &d), &m), out) in
+                    acc.iter_mut().zip(&hd[col.clone()]).zip(&hm[col.clone()]).zip(&mut lh[col])
+                {
+                    *a += d;
+                    *out = (*a + m) * ih;
+                }
+            }
+            grid::top_sum_bracket(&st.lbuf, mm, &mut st.cong_bracket, &mut st.tmp, &mut st.cand)
+                / mm as f64
+        } else {
+            // General path (smoothing, tiny grids): row-major copies, full kernel.
+            let mut hd = std::mem::take(&mut st.tmp2);
+            hd.clear();
+            hd.resize(2 * n, 0.0);
+            for i in 0..n {
+                let t = st.tr[i] as usize;
+                hd[i] = st.dif[n + t];
+                hd[n + i] = st.cells[HMT * n + t];
+            }
+            let v = self.m.congestion_from(
+                [&st.dif[..n], &hd[..n], &st.cells[VM * n..(VM + 1) * n], &hd[n..]],
+                &mut st.tmp,
+                &mut st.cand,
+                None,
+            );
+            st.tmp2 = hd;
+            v
+        };
         st.cache.congestion = Some(v);
         v
     }

@@ -215,20 +215,15 @@ impl Fd {
                     _ => false,
                 }
         };
-        let mut obj_of = vec![FIXED; n];
-        let mut node = Vec::new();
-        for i in 0..n {
-            if movable(i) {
-                obj_of[i] = node.len() as u32;
-                node.push(i as u32);
-            }
-        }
+        // Objects: movable nodes first, then the other macros (they repel but stay).
+        let mut node: Vec<u32> = (0..n as u32).filter(|&i| movable(i as usize)).collect();
         let n_mov = node.len();
-        for i in 0..n {
-            if nl.kinds[i].is_macro() && !movable(i) {
-                obj_of[i] = node.len() as u32;
-                node.push(i as u32);
-            }
+        node.extend(
+            (0..n as u32).filter(|&i| nl.kinds[i as usize].is_macro() && !movable(i as usize)),
+        );
+        let mut obj_of = vec![FIXED; n];
+        for (o, &i) in node.iter().enumerate() {
+            obj_of[i as usize] = o as u32;
         }
         let size = |i: usize| -> (f64, f64) {
             let (w, h) = (nl.width[i], nl.height[i]);
