@@ -46,6 +46,13 @@ enum Command {
     Render(commands::render::Args),
     /// Run several methods on several designs and write report.md, report.html, report.json.
     Compare(commands::compare::Args),
+    /// Train the RL policy with PPO (one netlist, a folder of netlists, or generated ones);
+    /// --resume continues a run exactly, --init-from fine-tunes a checkpoint.
+    Train(commands::train::Args),
+    /// Write seeded synthetic netlists (.pb.txt + .plc).
+    Generate(commands::generate::Args),
+    /// Draw the learning curve of a training run (metrics.jsonl) as a PNG.
+    PlotMetrics(commands::train::PlotArgs),
 }
 
 /// An error with the exit code it maps to.
@@ -85,6 +92,9 @@ fn main() -> ExitCode {
         Command::Place(a) => commands::place::run(a, &mut out),
         Command::Render(a) => commands::render::run(a, &mut out),
         Command::Compare(a) => commands::compare::run(a, &mut out),
+        Command::Train(a) => commands::train::run(a, &mut out),
+        Command::Generate(a) => commands::generate::run(a, &mut out),
+        Command::PlotMetrics(a) => commands::train::plot(a, &mut out),
     };
     // Print what the command produced (also when it failed part-way); a closed pipe
     // (`chipfloor ... | head`) is not an error.

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TrainConfig;
+use crate::config::{ModelSpec, TrainConfig};
 use crate::seed::StreamState;
 use crate::TrainError;
 
@@ -254,4 +254,13 @@ pub fn resolve_model(path: &Path) -> Result<PathBuf, TrainError> {
     } else {
         Err(not_found())
     }
+}
+
+/// The model sizes saved beside a model file (`model.cfg`).
+pub fn model_spec(model: &Path) -> Result<ModelSpec, TrainError> {
+    let p = model.with_extension("cfg");
+    let text = std::fs::read_to_string(&p).map_err(io(&p))?;
+    let c = gnn::ModelConfig::from_line(text.trim())
+        .map_err(|e| TrainError::Checkpoint(format!("{}: {e}", p.display())))?;
+    Ok(ModelSpec::from(c))
 }

@@ -34,7 +34,20 @@ use std::path::{Path, PathBuf};
 
 pub use config::{KlMode, ModelSpec, PpoConfig, SoftMode, TrainConfig};
 pub use policy::{place_with_policy, PolicyPlaceConfig, PolicyPlacement};
+pub use tch::Device;
 pub use trainer::{IterationMetrics, StopCondition, TrainNetlist, Trainer};
+
+/// Parses a `--device` value: `auto` (CUDA when libtorch sees a GPU, else the CPU), `cpu`,
+/// `cuda` or `cuda:N`.
+pub fn parse_device(s: &str) -> Result<Device, String> {
+    gnn::parse_device(s)
+}
+
+/// Sets the number of threads libtorch uses for CPU kernels (results are repeatable for a
+/// fixed count).
+pub fn set_threads(n: usize) {
+    tch::set_num_threads(n.clamp(1, i32::MAX as usize) as i32);
+}
 
 /// Why training, resuming or placing with a policy failed.
 #[derive(Debug, thiserror::Error)]

@@ -3,9 +3,11 @@
 pub(crate) mod compare;
 pub(crate) mod demo;
 pub(crate) mod eval;
+pub(crate) mod generate;
 pub(crate) mod info;
 pub(crate) mod place;
 pub(crate) mod render;
+pub(crate) mod train;
 
 use clap::ValueEnum;
 
