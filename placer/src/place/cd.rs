@@ -11,9 +11,11 @@
 //!    macro goes to the candidate with the lowest proxy at [`CdConfig::weights`] if that is
 //!    lower than where it is (by more than a 1e-12 relative margin, so rounding noise never
 //!    moves a macro); otherwise it stays, even off-grid;
-//! 3. after the epoch the optional soft-macro refresh runs ([`CdConfig::soft_refresh`], e.g.
-//!    force-directed re-placement of the soft macros); if the cost is then higher than at
-//!    the start of the epoch, the epoch is reverted and CD stops;
+//! 3. after the epoch the soft macros are optionally re-placed: force-directed placement
+//!    ([`CdConfig::fd_between_epochs`], run with `use_current_loc = true` and
+//!    `move_macros = false` as Circuit Training does), then the user hook
+//!    [`CdConfig::soft_refresh`]; if the cost is then higher than at the start of the epoch,
+//!    the epoch is reverted and CD stops;
 //! 4. CD stops when the epoch's relative improvement is below
 //!    [`CdConfig::min_rel_improvement`].
 //!
@@ -32,6 +34,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::fd::{place_soft_macros, FdConfig};
 use super::legalize::{legalize, LegalizeStats};
 use super::{
     check_placement_len, Budget, Deadline, Occupancy, PlaceError, PlacementGrid, Progress,
@@ -62,8 +65,11 @@ pub struct CdConfig {
     pub weights: CostWeights,
     /// Stop when an epoch improves the cost by less than this fraction (default 1e-3).
     pub min_rel_improvement: f64,
-    /// Soft-macro re-placement after each epoch (default none). Hook for
-    /// `place::fd::place_soft_macros` with `use_current_loc`.
+    /// Force-directed re-placement of the soft macros after each epoch (default none).
+    /// `use_current_loc` is forced to true and `move_macros` to false (hard macros stay).
+    pub fd_between_epochs: Option<FdConfig>,
+    /// Any other soft-macro re-placement after each epoch, run after the FD one (default
+    /// none).
     pub soft_refresh: Option<SoftRefresh>,
 }
 
@@ -76,6 +82,7 @@ impl Default for CdConfig {
             try_orientations: true,
             weights: CostWeights::GOOGLE_INTERNAL,
             min_rel_improvement: 1e-3,
+            fd_between_epochs: None,
             soft_refresh: None,
         }
     }
@@ -90,6 +97,7 @@ impl std::fmt::Debug for CdConfig {
             .field("try_orientations", &self.try_orientations)
             .field("weights", &self.weights)
             .field("min_rel_improvement", &self.min_rel_improvement)
+            .field("fd_between_epochs", &self.fd_between_epochs)
             .field("soft_refresh", &self.soft_refresh.as_ref().map(|_| "<fn>"))
             .finish()
     }
@@ -214,8 +222,14 @@ pub fn coordinate_descent(
                 report(progress, &deadline, frac, inc.proxy(w), stats.candidates_evaluated);
             }
         }
+        if let Some(fd) = &cfg.fd_between_epochs {
+            let fd = FdConfig { use_current_loc: true, move_macros: false, ..fd.clone() };
+            place_soft_macros(nl, pl, params, &fd);
+        }
         if let Some(refresh) = &cfg.soft_refresh {
             refresh(nl, pl, params)?;
+        }
+        if cfg.fd_between_epochs.is_some() || cfg.soft_refresh.is_some() {
             inc = IncrementalCost::from_model(model.clone(), pl)?;
         }
         let after = inc.proxy(w);
@@ -348,6 +362,24 @@ mod tests {
         assert!(s.stopped_by_budget);
         assert_eq!(s.candidates_evaluated, 0);
         assert_complete_and_legal(&nl, &init, &pl, &p);
+    }
+
+    #[test]
+    fn fd_between_epochs_keeps_hard_macros_legal_and_never_worsens() {
+        let (nl, init, p) = small_generated(6);
+        let start = place_random(&nl, &init, &p, 6).unwrap().placement;
+        let mut pl = start.clone();
+        let cfg = CdConfig {
+            fd_between_epochs: Some(FdConfig { num_steps: [20, 20, 20], ..Default::default() }),
+            ..Default::default()
+        };
+        let s =
+            coordinate_descent(&nl, &mut pl, &p, &cfg, 4, &Budget::default(), &NoProgress).unwrap();
+        let rep = crate::legality::check(&nl, &pl, p.canvas_width, p.canvas_height);
+        assert!(rep.is_legal(), "{rep:?}");
+        assert!(s.final_cost <= s.initial_cost);
+        let w = CostWeights::GOOGLE_INTERNAL;
+        assert_eq!(evaluate(&nl, &pl, &p).unwrap().proxy(w), s.final_cost);
     }
 
     #[test]
