@@ -8,7 +8,8 @@
 //! 3. Force-directed placement of the soft macros ([`PipelineConfig::fd`], on by default),
 //!    as Circuit Training does after its agent has placed the hard macros.
 //! 4. Optional coordinate descent ([`PipelineConfig::cd`]) with its own time budget (the
-//!    same number of seconds as the method's).
+//!    same number of seconds as the method's), with the force-directed refresh of the soft
+//!    macros between epochs when step 3 is on (`CdConfig::fd_between_epochs`).
 //! 5. A full evaluation and the legality report.
 //!
 //! One seed drives everything: each stage gets a seed derived from [`PipelineConfig::seed`]
@@ -100,7 +101,9 @@ pub struct PipelineConfig {
     pub greedy: GreedyConfig,
     /// Options of the force-directed soft-macro placement (Circuit Training's defaults).
     pub fd_config: FdConfig,
-    /// Options of coordinate descent.
+    /// Options of coordinate descent (when `fd` is on and `fd_between_epochs` is unset, the
+    /// pipeline sets it to `fd_config`, as Circuit Training refreshes the soft macros between
+    /// epochs).
     pub cd_config: CdConfig,
     /// Set to true from another thread to stop the running stage early (the best result so
     /// far is kept).
@@ -285,7 +288,10 @@ pub fn run(
     // 4. Coordinate descent.
     if cfg.cd {
         let t = Instant::now();
-        let cd_config = cfg.cd_config.clone();
+        let mut cd_config = cfg.cd_config.clone();
+        if cfg.fd && cd_config.fd_between_epochs.is_none() {
+            cd_config.fd_between_epochs = Some(cfg.fd_config.clone());
+        }
         let s = coordinate_descent(
             nl,
             &mut pl,
