@@ -29,9 +29,13 @@ pub(crate) struct Args {
     /// starting point of methods that refine one, and cost parameters from its header.
     #[arg(long)]
     plc: Option<PathBuf>,
-    /// Placement method: random, greedy or sa.
+    /// Placement method: random, greedy, sa, or rl (a trained policy, see --checkpoint).
     #[arg(long, default_value = "greedy")]
     method: String,
+    /// The policy of `--method rl`: a model file, checkpoint folder or `chipfloor train` run
+    /// directory. `--time-budget` then fine-tunes on this netlist first (else zero-shot).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
     /// Wall-clock budget in seconds for the method (and again for coordinate descent).
     #[arg(long, value_name = "SECS")]
     time_budget: Option<f64>,
@@ -108,7 +112,9 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 }
 
 pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
-    let method = parse_method(&args.method)?;
+    let rl = args.method.trim().eq_ignore_ascii_case("rl");
+    let method: &dyn std::fmt::Display = if rl { &"rl" } else { &parse_method(&args.method)? };
+    let method_str = method.to_string();
     check_budget(args.time_budget)?;
     let extra = args.cost.extra_weights()?;
     let nl = input::load_netlist(&args.netlist)?;
@@ -130,18 +136,29 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     let params = CostParams::resolve(&nl, header.as_ref(), &overrides).map_err(Failure::input)?;
     let design = design_name(&args.netlist, &nl);
     let fd = !args.no_fd;
-    let cfg = PipelineConfig {
-        method,
-        seed: args.seed,
-        time_budget: args.time_budget,
-        fd,
-        cd: args.cd,
-        ..Default::default()
-    };
     let bar = Bar::new(&format!("{design} {method}"), args.time_budget);
-    let res = pipeline::run(&nl, &init, &params, &cfg, &bar);
+    let res = if rl {
+        let o = super::train::RlPlace {
+            checkpoint: args.checkpoint.as_deref(),
+            time_budget: args.time_budget,
+            seed: args.seed,
+            fd,
+            cd: args.cd,
+        };
+        super::train::place_rl(&nl, &init, &params, &o, &bar)
+    } else {
+        let cfg = PipelineConfig {
+            method: parse_method(&args.method)?,
+            seed: args.seed,
+            time_budget: args.time_budget,
+            fd,
+            cd: args.cd,
+            ..Default::default()
+        };
+        pipeline::run(&nl, &init, &params, &cfg, &bar).map_err(place_failure)
+    };
     bar.finish();
-    let res = res.map_err(place_failure)?;
+    let res = res?;
     let legal = res.legality.is_legal();
 
     let weights = weights_with(extra);
@@ -216,7 +233,8 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     doc.insert("design".into(), json!(design));
     doc.insert("netlist".into(), json!(args.netlist));
     doc.insert("init_plc".into(), json!(args.plc));
-    doc.insert("method".into(), json!(method.as_str()));
+    doc.insert("method".into(), json!(method_str));
+    doc.insert("checkpoint".into(), json!(args.checkpoint));
     doc.insert("seed".into(), json!(args.seed));
     doc.insert("time_budget_s".into(), json!(args.time_budget));
     doc.insert("fd".into(), json!(fd));
