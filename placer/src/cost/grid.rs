@@ -213,7 +213,7 @@ pub(crate) trait RouteSink {
 }
 
 /// Horizontal run on row `r`, columns `[min(a,b), max(a,b))`.
-#[inline]
+#[inline(always)]
 fn h_run<S: RouteSink>(s: &mut S, cols: usize, r: usize, a: usize, b: usize, w: f64) {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     if lo < hi {
@@ -223,7 +223,7 @@ fn h_run<S: RouteSink>(s: &mut S, cols: usize, r: usize, a: usize, b: usize, w: 
 }
 
 /// Vertical run on column `c`, rows `[min(a,b), max(a,b))`.
-#[inline]
+#[inline(always)]
 fn v_run<S: RouteSink>(s: &mut S, cols: usize, c: usize, a: usize, b: usize, w: f64) {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     if lo < hi {
@@ -233,7 +233,7 @@ fn v_run<S: RouteSink>(s: &mut S, cols: usize, c: usize, a: usize, b: usize, w: 
 }
 
 /// Two-cell L route (§9.2): along the source row, then along the sink column.
-#[inline]
+#[inline(always)]
 fn route_two<S: RouteSink>(s: &mut S, cols: usize, src: (usize, usize), t: (usize, usize), w: f64) {
     h_run(s, cols, src.0, src.1, t.1, w);
     v_run(s, cols, t.1, src.0, t.0, w);
@@ -374,10 +374,14 @@ pub(crate) fn top_sum_bracket(
     let desc = |a: &f64, b: &f64| b.total_cmp(a);
     let (_, t, below) = w.select_nth_unstable_by(k - 1, desc);
     let t = *t;
-    if below.len() >= BRACKET {
-        b.lo = *below.select_nth_unstable_by(BRACKET - 1, desc).1;
-    } else if full {
-        b.lo = f64::NEG_INFINITY;
+    // Reset the bound when the window below t is too thin or too wide (or after a full
+    // selection); otherwise keep it.
+    if full || below.len() < BRACKET / 2 || below.len() > 4 * BRACKET {
+        if below.len() >= BRACKET {
+            b.lo = *below.select_nth_unstable_by(BRACKET - 1, desc).1;
+        } else if full {
+            b.lo = f64::NEG_INFINITY;
+        }
     }
     let mut s = [0.0f64; 4];
     let mut gt = 0usize;

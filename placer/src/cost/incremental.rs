@@ -94,6 +94,8 @@ struct State {
     block_sum: Vec<f64>,
     block_dirty: Vec<bool>,
     dirty_blocks: Vec<u32>,
+    block_epoch: Vec<u32>,
+    block_log: Vec<(u32, f64, bool)>,
     /// `[occ | vm | hm (column-major)]`, `n` cells each, with contribution counts.
     cells: Vec<f64>,
     cnt: Vec<u32>,
@@ -248,9 +250,20 @@ impl State {
         }
     }
 
+    /// Logs block `b`'s sum and dirty flag on its first change in a transaction.
+    #[inline]
+    fn log_block(&mut self, b: usize) {
+        if self.in_tx && self.block_epoch[b] != self.epoch {
+            self.block_epoch[b] = self.epoch;
+            self.block_log.push((b as u32, self.block_sum[b], self.block_dirty[b]));
+        }
+    }
+
     #[inline]
     fn mark_block(&mut self, k: usize) {
         let b = k / BLOCK;
+        // Logged even when already dirty: a read inside the transaction may clean it.
+        self.log_block(b);
         if !self.block_dirty[b] {
             self.block_dirty[b] = true;
             self.dirty_blocks.push(b as u32);
@@ -387,6 +400,8 @@ impl IncrementalCost {
             block_sum: vec![0.0; n_blocks],
             block_dirty: vec![false; n_blocks],
             dirty_blocks: Vec::new(),
+            block_epoch: vec![0; n_blocks],
+            block_log: Vec::new(),
             cells: vec![0.0; 3 * n],
             cnt: vec![0; 3 * n],
             // Padded to whole chunks (the tail stays 0).
@@ -459,6 +474,7 @@ impl IncrementalCost {
         st.net_log.clear();
         st.node_log.clear();
         st.slot_log.clear();
+        st.block_log.clear();
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
             let (x, y) = m.slot_pos(slot, st.x[a], st.y[a], st.o[a]);
@@ -819,8 +835,10 @@ impl IncrementalCost {
         st.net_log.clear();
         st.node_log.clear();
         st.slot_log.clear();
+        st.block_log.clear();
         st.epoch = st.epoch.wrapping_add(1);
         if st.epoch == 0 {
+            st.block_epoch.fill(0);
             st.cell_epoch.fill(0);
             st.chunk_epoch.fill(0);
             st.net_epoch.fill(0);
@@ -836,6 +854,7 @@ impl IncrementalCost {
     pub fn commit(&mut self) {
         let st = &mut self.st;
         st.in_tx = false;
+        st.block_log.clear();
         st.cell_log.clear();
         st.chunk_ids.clear();
         st.chunk_save.clear();
@@ -860,14 +879,23 @@ impl IncrementalCost {
             let lo = (ch as usize) << CHUNK_SHIFT;
             st.dif[lo..lo + CHUNK].copy_from_slice(&st.chunk_save[k * CHUNK..(k + 1) * CHUNK]);
         }
-        let net_log = std::mem::take(&mut st.net_log);
-        for &(k, wl, routed) in &net_log {
+        for &(k, wl, routed) in &st.net_log {
             let k = k as usize;
             st.net_wl[k] = wl;
             st.net_routed[k] = routed;
-            st.mark_block(k);
         }
-        st.net_log = net_log;
+        // Blocks: restore sums and dirty flags; the dirty list keeps the untouched entries.
+        let epoch = st.epoch;
+        let mut list = std::mem::take(&mut st.dirty_blocks);
+        list.retain(|&b| st.block_epoch[b as usize] != epoch);
+        for &(b, sum, dirty) in &st.block_log {
+            st.block_sum[b as usize] = sum;
+            st.block_dirty[b as usize] = dirty;
+            if dirty {
+                list.push(b);
+            }
+        }
+        st.dirty_blocks = list;
         for &(i, x, y, o) in &st.node_log {
             let i = i as usize;
             (st.x[i], st.y[i], st.o[i]) = (x, y, o);
@@ -894,13 +922,17 @@ impl IncrementalCost {
         if let Some(v) = st.cache.hpwl {
             return v;
         }
-        for &b in &st.dirty_blocks {
+        let list = std::mem::take(&mut st.dirty_blocks);
+        // Blocks recomputed here are not logged: those a transaction changed were logged by
+        // `mark_block`, and the others stay valid after a rollback.
+        for &b in &list {
             let b = b as usize;
             let lo = b * BLOCK;
             let hi = (lo + BLOCK).min(st.net_wl.len());
             st.block_sum[b] = lane_sum(&st.net_wl[lo..hi]);
             st.block_dirty[b] = false;
         }
+        st.dirty_blocks = list;
         st.dirty_blocks.clear();
         let v = lane_sum(&st.block_sum);
         st.cache.hpwl = Some(v);
@@ -1044,5 +1076,110 @@ impl IncrementalCost {
             placed: vec![true; self.m.n_nodes],
         };
         self.m.evaluate(&pl, &mut EvalScratch::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use netlists::generate::{generate, GenConfig};
+    use netlists::Orientation;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::IncrementalCost;
+    use crate::cost::{CostBreakdown, CostOverrides, CostParams};
+
+    fn close(a: &CostBreakdown, b: &CostBreakdown) -> bool {
+        let c = |x: f64, y: f64| x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs());
+        c(a.hpwl, b.hpwl)
+            && c(a.density_cost, b.density_cost)
+            && c(a.congestion_cost, b.congestion_cost)
+            && a.congestion_nets_skipped_oob == b.congestion_nets_skipped_oob
+    }
+
+    /// Sparse reads: changes outside transactions without a read (dirty state carried into
+    /// the next transaction), reads inside transactions, rollbacks, commits.
+    #[test]
+    fn sparse_reads_and_rollbacks_match_full() {
+        for seed in 0..12 {
+            let cfg = GenConfig {
+                seed,
+                hard_macros: 8,
+                soft_macros: 20,
+                ports: 8,
+                nets: 400,
+                grid: (7, 9),
+                ..Default::default()
+            };
+            let (nl, pl) = generate(&cfg).unwrap();
+            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let movable: Vec<_> = nl.macros();
+            let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut pos =
+                |rng: &mut ChaCha8Rng| (rng.gen_range(-50.0..1050.0), rng.gen_range(-50.0..1050.0));
+            for step in 0..400 {
+                let m = movable[rng.gen_range(0..movable.len())];
+                let tx = rng.gen_bool(0.7);
+                if tx {
+                    inc.begin();
+                }
+                let before = if tx && rng.gen_bool(0.5) { Some(inc.cost()) } else { None };
+                match rng.gen_range(0..4) {
+                    0 => {
+                        let b = movable[rng.gen_range(0..movable.len())];
+                        inc.swap(m, b).unwrap();
+                    }
+                    1 => inc.set_orientation(m, Orientation::ALL[rng.gen_range(0..4)]).unwrap(),
+                    _ => {
+                        let (x, y) = pos(&mut rng);
+                        inc.move_node(m, x, y).unwrap();
+                    }
+                }
+                if rng.gen_bool(0.5) {
+                    let c = inc.cost();
+                    assert!(close(&c, &inc.full_cost().unwrap()), "seed {seed} step {step}");
+                }
+                if tx {
+                    if rng.gen_bool(0.6) {
+                        inc.rollback();
+                        if let Some(b) = before {
+                            assert_eq!(inc.cost(), b, "seed {seed} step {step}: rollback");
+                        }
+                    } else {
+                        inc.commit();
+                    }
+                }
+                if rng.gen_bool(0.3) {
+                    let c = inc.cost();
+                    assert!(close(&c, &inc.full_cost().unwrap()), "seed {seed} step {step}");
+                }
+            }
+            let c = inc.cost();
+            assert!(close(&c, &inc.full_cost().unwrap()), "seed {seed} end");
+        }
+    }
+
+    /// `move_many` equals the same moves one by one; a repeated node is refused.
+    #[test]
+    fn move_many_equals_single_moves() {
+        let (nl, pl) = generate(&GenConfig { seed: 4, ..Default::default() }).unwrap();
+        let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+        let hard = nl.hard_macros();
+        let mut a = IncrementalCost::new(&nl, &pl, &p).unwrap();
+        let mut b = a.clone();
+        let ch: Vec<_> = (0..4)
+            .map(|k| (hard[k], 100.0 + 150.0 * k as f64, 300.0, Orientation::ALL[k]))
+            .collect();
+        a.move_many(&ch).unwrap();
+        for &(id, x, y, o) in &ch {
+            b.move_and_orient(id, x, y, o).unwrap();
+        }
+        assert!(close(&a.cost(), &b.cost()));
+        assert!(close(&a.cost(), &a.full_cost().unwrap()));
+        let before = a.cost();
+        let dup = [ch[0], ch[0]];
+        assert!(a.move_many(&dup).is_err());
+        assert_eq!(a.cost(), before);
     }
 }
