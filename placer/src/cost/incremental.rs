@@ -1116,7 +1116,7 @@ mod tests {
             let movable: Vec<_> = nl.macros();
             let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut pos =
+            let pos =
                 |rng: &mut ChaCha8Rng| (rng.gen_range(-50.0..1050.0), rng.gen_range(-50.0..1050.0));
             for step in 0..400 {
                 let m = movable[rng.gen_range(0..movable.len())];

@@ -28,6 +28,7 @@ pub mod fd;
 pub mod greedy;
 pub mod legalize;
 pub mod random;
+pub mod sa;
 #[cfg(test)]
 mod tests_common;
 
