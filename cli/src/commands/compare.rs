@@ -14,7 +14,7 @@ use placer::render::{render_svg, Heatmap, RenderOptions};
 use serde_json::{json, Value};
 
 use super::eval::CostArgs;
-use super::place::{check_budget, parse_method, write_file};
+use super::place::{check_budget, parse_method, write_file, SaArgs};
 use crate::progress::Bar;
 use crate::report::{
     costs_json, design_name, legality_json, params_json, stages_json, weights_with,
@@ -52,6 +52,8 @@ pub(crate) struct Args {
     /// Refine every method's result with coordinate descent.
     #[arg(long)]
     cd: bool,
+    #[command(flatten)]
+    sa: SaArgs,
     /// Heat map under the macros in the pictures.
     #[arg(long, value_parser = ["none", "density", "congestion"], default_value = "none")]
     heatmap: String,
@@ -237,7 +239,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         }
         for &m in &methods {
             let mut e = Entry::new(m.as_str());
-            let cfg = PipelineConfig {
+            let mut cfg = PipelineConfig {
                 method: m,
                 seed: args.seed,
                 time_budget: args.time_budget,
@@ -245,6 +247,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                 cd: args.cd,
                 ..Default::default()
             };
+            args.sa.apply(&mut cfg);
             let bar = Bar::new(&format!("{name} {m}"), args.time_budget);
             let res = pipeline::run(&nl, &init, &params, &cfg, &bar);
             bar.finish();

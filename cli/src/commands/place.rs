@@ -54,6 +54,8 @@ pub(crate) struct Args {
     /// Refine with coordinate descent after the method.
     #[arg(long)]
     cd: bool,
+    #[command(flatten)]
+    sa: SaArgs,
     /// Write the placement even when it is illegal (the report says so).
     #[arg(long)]
     allow_illegal: bool,
@@ -68,6 +70,31 @@ pub(crate) struct Args {
     size: u32,
     #[command(flatten)]
     cost: CostArgs,
+}
+
+/// Options of simulated annealing shared by `place` and `compare`.
+#[derive(clap::Args, Debug, Default)]
+pub(crate) struct SaArgs {
+    /// Simulated annealing: moves per chain (default 200000 when there is no --time-budget).
+    /// With the same --seed and --threads and no time budget cutting it short, the result is
+    /// reproducible.
+    #[arg(long, value_name = "N")]
+    iterations: Option<u64>,
+    /// Simulated annealing: parallel chains (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+impl SaArgs {
+    /// Sets the simulated-annealing options of `cfg`.
+    pub(crate) fn apply(&self, cfg: &mut PipelineConfig) {
+        if let Some(n) = self.iterations {
+            cfg.sa.iterations = Some(n);
+        }
+        if let Some(t) = self.threads {
+            cfg.sa.threads = t;
+        }
+    }
 }
 
 /// Parses a method name; unknown names are bad input (exit 2) listing the methods.
@@ -147,7 +174,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         };
         super::train::place_rl(&nl, &init, &params, &o, &bar)
     } else {
-        let cfg = PipelineConfig {
+        let mut cfg = PipelineConfig {
             method: parse_method(&args.method)?,
             seed: args.seed,
             time_budget: args.time_budget,
@@ -155,6 +182,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
             cd: args.cd,
             ..Default::default()
         };
+        args.sa.apply(&mut cfg);
         pipeline::run(&nl, &init, &params, &cfg, &bar).map_err(place_failure)
     };
     bar.finish();
