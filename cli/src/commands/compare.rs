@@ -316,7 +316,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     let text = serde_json::to_string_pretty(&doc).map_err(Failure::other)?;
     write_file(&json_path, format!("{text}\n").as_bytes())?;
     write_file(&md_path, report_md(&meta, &designs, &args.out).as_bytes())?;
-    write_file(&html_path, report_html(&meta, &designs).as_bytes())?;
+    write_file(&html_path, report_html(&meta, &designs, &args.out).as_bytes())?;
 
     text_summary(out, &meta, &designs);
     outln!(
@@ -594,11 +594,12 @@ tr:hover td { background: #eef4ff; }
 td.bad { color: var(--bad); font-weight: 600; }
 .badge { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 9px; background: #1a7f37; color: #fff; font-size: 11px; font-family: sans-serif; }
 .err { color: var(--bad); font-size: 12.5px; }
-.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 16px; }
+.gallery { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 16px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; background: #fff; }
 figure.best { border-color: #1a7f37; box-shadow: 0 0 0 2px #1a7f3744; }
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 12.5px; color: var(--muted); padding-top: 6px; }
+figcaption a { color: #0969da; text-decoration: none; }
 footer { padding: 16px 32px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); }
 "#;
 
@@ -625,7 +626,7 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 });
 "#;
 
-fn report_html(meta: &Meta, designs: &[Design]) -> String {
+fn report_html(meta: &Meta, designs: &[Design], base: &Path) -> String {
     let mut o = String::with_capacity(1 << 20);
     let _ = writeln!(
         o,
@@ -707,12 +708,19 @@ fn report_html(meta: &Meta, designs: &[Design]) -> String {
                 ),
                 None => e.label.clone(),
             };
+            let links: Vec<String> = e
+                .files
+                .iter()
+                .filter(|(_, p)| p.starts_with(base))
+                .map(|(k, p)| format!(" · <a href=\"{}\">{k}</a>", html_escape(&rel(p, base))))
+                .collect();
             let _ = writeln!(
                 o,
-                "<figure{}>\n{}<figcaption>{}</figcaption>\n</figure>",
+                "<figure{}>\n{}<figcaption>{}{}</figcaption>\n</figure>",
                 if best == Some(i) { " class=\"best\"" } else { "" },
                 svg.trim_end(),
-                html_escape(&cap)
+                html_escape(&cap),
+                links.join("")
             );
         }
         let _ = writeln!(o, "</div>\n</section>");
