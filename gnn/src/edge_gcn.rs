@@ -57,7 +57,8 @@ impl EdgeGcn {
     /// - `edge_i`, `edge_j`: edge endpoints `[B, E]` (i64);
     /// - `edge_w`: edge weights `[B, E]` (f32; 0 marks padding).
     ///
-    /// Returns the node states `[B, N, hidden]` and the last layer's edge states `[B, E, hidden]`.
+    /// Returns the node states `[B, N, hidden]` and the last layer's edge states `[B, E, hidden]`
+    /// (zero on padded edges).
     pub fn forward(
         &self,
         x: &Tensor,
@@ -65,26 +66,40 @@ impl EdgeGcn {
         edge_j: &Tensor,
         edge_w: &Tensor,
     ) -> (Tensor, Tensor) {
+        let live = edge_w.ne(0.0).to_kind(Kind::Float).unsqueeze(-1);
+        self.forward_masked(x, edge_i, edge_j, edge_w, &live)
+    }
+
+    /// [`forward`](Self::forward) with the live-edge mask `[B, E, 1]` (1 real, 0 padding)
+    /// given. Padded edges contribute nothing to states or degrees (CT lets them leak into
+    /// node 0; chipfloor does not).
+    pub fn forward_masked(
+        &self,
+        x: &Tensor,
+        edge_i: &Tensor,
+        edge_j: &Tensor,
+        edge_w: &Tensor,
+        live: &Tensor,
+    ) -> (Tensor, Tensor) {
         let (b, n, _) = x.size3().expect("x must be [B, N, F]");
         let e = edge_i.size()[1];
         let d = self.hidden;
         let mut h = self.encoder.forward(x).relu();
         let w = edge_w.unsqueeze(-1); // [B, E, 1]
-        let live = w.ne(0.0).to_kind(Kind::Float); // [B, E, 1]
         let idx_i = edge_i.unsqueeze(-1).expand([b, e, d], false);
         let idx_j = edge_j.unsqueeze(-1).expand([b, e, d], false);
-        let ones = Tensor::ones([b, e], (Kind::Float, x.device()));
+        let live_flat = live.squeeze_dim(-1);
         let degree = Tensor::zeros([b, n], (Kind::Float, x.device()))
-            .scatter_add(1, edge_i, &ones)
-            .scatter_add(1, edge_j, &ones)
+            .scatter_add(1, edge_i, &live_flat)
+            .scatter_add(1, edge_j, &live_flat)
             .unsqueeze(-1);
         let mut h_e = Tensor::zeros([b, e, d], (Kind::Float, x.device()));
         for f in &self.edge_mlps {
             let hi = h.gather(1, &idx_i, false);
             let hj = h.gather(1, &idx_j, false);
-            let e_ij = Tensor::cat(&[&hi, &hj, &w], -1) * &live;
-            let e_ji = Tensor::cat(&[&hj, &hi, &w], -1) * &live;
-            h_e = (f.forward(&e_ij).relu() + f.forward(&e_ji).relu()) / 2.0;
+            let e_ij = Tensor::cat(&[&hi, &hj, &w], -1);
+            let e_ji = Tensor::cat(&[&hj, &hi, &w], -1);
+            h_e = (f.forward(&e_ij).relu() + f.forward(&e_ji).relu()) / 2.0 * live;
             let agg = Tensor::zeros([b, n, d], (Kind::Float, x.device()))
                 .scatter_add(1, &idx_i, &h_e)
                 .scatter_add(1, &idx_j, &h_e);

@@ -1,12 +1,16 @@
-//! chipfloor's tch models: the edge-based graph encoder, and later the policy and value heads.
+//! chipfloor's tch models: Circuit Training's edge-based graph encoder with its deconvolution
+//! policy head and value head.
 //!
 //! This is the only crate (with `training`) that links libtorch. Observations arrive as plain
-//! arrays from `env`; this crate turns them into tensors.
+//! arrays from `env`; [`batch`] turns them into tensors.
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod edge_gcn;
+pub mod model;
 
 pub use edge_gcn::{EdgeGcn, EdgeGcnConfig};
+pub use model::{GraphBatch, ModelConfig, PolicyValueNet};
 
 /// The device models run on: CUDA when libtorch sees a GPU, else the CPU.
 pub fn default_device() -> tch::Device {

@@ -1,0 +1,267 @@
+//! Circuit Training's policy/value network (`CIRCUIT_TRAINING.md` §5), in libtorch.
+//!
+//! - metadata encoder `ReLU(Dense(12 → h))`;
+//! - node encoder + edge-centric GCN ([`EdgeGcn`]);
+//! - readout (`h_meta`, mean/var/max/min of the last edge states, attention from the current
+//!   macro over all nodes, the current macro's state) = `7h` values (56 for h = 8);
+//! - value head `Dense 32 → ReLU → Dense 8 → ReLU → Dense 1`;
+//! - policy head: `Dense(7h → (G/16)²·32)`, reshape to `32 × G/16 × G/16`, four stride-2
+//!   transposed convolutions (16, 8, 4, 2 channels; TF "same": `padding = 0`, keep the first
+//!   `2n` rows and columns) and a stride-1 one to 1 channel, giving `G²` logits, row-major.
+//!   Logits become `log(softmax + 1e-6)` (CT always applies this) and masked cells get
+//!   `−2³² + 1`.
+//!
+//! Deliberate departures from CT (`CIRCUIT_TRAINING.md` §11.3): padded edges and padded nodes
+//! are masked out of the aggregation, the edge statistics and the attention, so a graph's
+//! outputs do not depend on how much padding its batch needed.
+
+use std::path::Path;
+
+use tch::nn::{self, Module};
+use tch::{Device, Kind, Tensor};
+
+use crate::edge_gcn::{EdgeGcn, EdgeGcnConfig};
+
+/// Number of per-node input features: loc_x, loc_y, macro_w, macro_h, is_hard, is_soft,
+/// is_port_cluster, is_placed.
+pub const NODE_FEATURES: i64 = 8;
+/// Number of metadata scalars.
+pub const METADATA: i64 = 12;
+
+/// Model sizes. Defaults are Circuit Training's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// Hidden width (`gcn_node_dim`).
+    pub hidden: i64,
+    /// Graph-convolution layers.
+    pub gcn_layers: usize,
+    /// Side of the action grid (`max_grid_size`); a multiple of 16.
+    pub grid: i64,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig { hidden: 8, gcn_layers: 3, grid: 128 }
+    }
+}
+
+impl ModelConfig {
+    /// One line `hidden=8 gcn_layers=3 grid=128`, stored next to saved weights.
+    pub fn to_line(&self) -> String {
+        format!("hidden={} gcn_layers={} grid={}", self.hidden, self.gcn_layers, self.grid)
+    }
+    /// Parses [`to_line`](Self::to_line).
+    pub fn from_line(s: &str) -> Result<ModelConfig, String> {
+        let mut c = ModelConfig::default();
+        for tok in s.split_whitespace() {
+            let (k, v) =
+                tok.split_once('=').ok_or_else(|| format!("bad model config token `{tok}`"))?;
+            let n: i64 =
+                v.parse().map_err(|_| format!("bad number in model config token `{tok}`"))?;
+            match k {
+                "hidden" => c.hidden = n,
+                "gcn_layers" => c.gcn_layers = n as usize,
+                "grid" => c.grid = n,
+                _ => return Err(format!("unknown model config key `{k}`")),
+            }
+        }
+        c.validate()?;
+        Ok(c)
+    }
+    /// Checks the sizes.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.hidden < 1 || self.gcn_layers == 0 || self.grid < 16 || self.grid % 16 != 0 {
+            return Err(format!(
+                "invalid model config {}: need hidden >= 1, gcn_layers >= 1, grid a multiple of 16",
+                self.to_line()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A batch of observations as tensors (built by [`crate::batch`]).
+#[derive(Debug)]
+pub struct GraphBatch {
+    /// `[B, N, 8]` node features.
+    pub nodes: Tensor,
+    /// `[B, N]` 1 for real nodes, 0 for padding.
+    pub node_live: Tensor,
+    /// `[B, E]` edge endpoints (i64).
+    pub edge_i: Tensor,
+    /// `[B, E]` edge endpoints (i64).
+    pub edge_j: Tensor,
+    /// `[B, E]` normalised edge weights (0 for padding).
+    pub edge_w: Tensor,
+    /// `[B, 12]` metadata.
+    pub metadata: Tensor,
+    /// `[B]` graph node of the macro to place (i64).
+    pub current: Tensor,
+    /// `[B, G²]` legal actions (bool).
+    pub mask: Tensor,
+}
+
+/// The shared policy/value network.
+#[derive(Debug)]
+pub struct PolicyValueNet {
+    cfg: ModelConfig,
+    meta: nn::Linear,
+    gcn: EdgeGcn,
+    q: nn::Linear,
+    k: nn::Linear,
+    v: nn::Linear,
+    value: nn::Sequential,
+    policy_fc: nn::Linear,
+    deconvs: Vec<nn::ConvTranspose2D>,
+    last: nn::ConvTranspose2D,
+}
+
+/// Log-probability given to masked actions (CT: `−2³² + 1`).
+pub const MASKED_LOGIT: f64 = -4294967295.0;
+
+impl PolicyValueNet {
+    /// Creates the network's variables under `path`.
+    pub fn new(path: &nn::Path, cfg: ModelConfig) -> PolicyValueNet {
+        let h = cfg.hidden;
+        let lin = |name: &str, i: i64, o: i64| nn::linear(path / name, i, o, Default::default());
+        let meta = lin("meta", METADATA, h);
+        let gcn = EdgeGcn::new(
+            &(path / "gcn"),
+            EdgeGcnConfig { node_features: NODE_FEATURES, hidden: h, layers: cfg.gcn_layers },
+        );
+        let (q, k, v) = (lin("q", h, h), lin("k", h, h), lin("v", h, h));
+        let r = 7 * h;
+        let value = nn::seq()
+            .add(lin("value_0", r, 32))
+            .add_fn(|x| x.relu())
+            .add(lin("value_1", 32, 8))
+            .add_fn(|x| x.relu())
+            .add(lin("value_2", 8, 1));
+        let side = cfg.grid / 16;
+        let policy_fc = lin("policy_fc", r, side * side * 32);
+        let chans = [32, 16, 8, 4, 2];
+        let deconvs = (0..4)
+            .map(|l| {
+                nn::conv_transpose2d(
+                    path / format!("deconv_{l}"),
+                    chans[l],
+                    chans[l + 1],
+                    3,
+                    nn::ConvTransposeConfig { stride: 2, padding: 0, ..Default::default() },
+                )
+            })
+            .collect();
+        let last = nn::conv_transpose2d(
+            path / "deconv_out",
+            2,
+            1,
+            3,
+            nn::ConvTransposeConfig { stride: 1, padding: 1, ..Default::default() },
+        );
+        PolicyValueNet { cfg, meta, gcn, q, k, v, value, policy_fc, deconvs, last }
+    }
+
+    /// The model sizes.
+    pub fn config(&self) -> ModelConfig {
+        self.cfg
+    }
+
+    /// Runs the network: masked log-probabilities `[B, G²]` and values `[B]`.
+    pub fn forward(&self, b: &GraphBatch) -> (Tensor, Tensor) {
+        let h = self.cfg.hidden;
+        let h_meta = self.meta.forward(&b.metadata).relu();
+        let live_e = b.edge_w.ne(0.0).to_kind(Kind::Float).unsqueeze(-1); // [B,E,1]
+        let (h_nodes, h_e) =
+            self.gcn.forward_masked(&b.nodes, &b.edge_i, &b.edge_j, &b.edge_w, &live_e);
+        // Edge statistics over live edges.
+        let n_e = live_e.sum_dim_intlist([1i64].as_slice(), false, Kind::Float).clamp_min(1.0); // [B,1]
+        let mean = (&h_e * &live_e).sum_dim_intlist([1i64].as_slice(), false, Kind::Float) / &n_e;
+        let diff = (&h_e - mean.unsqueeze(1)) * &live_e;
+        let var =
+            diff.pow_tensor_scalar(2).sum_dim_intlist([1i64].as_slice(), false, Kind::Float) / &n_e;
+        let big = 1e9;
+        let max = (&h_e + (&live_e - 1.0) * big).amax([1i64].as_slice(), false);
+        let min = (&h_e - (&live_e - 1.0) * big).amin([1i64].as_slice(), false);
+        // A graph without edges gives 0 statistics instead of ±1e9.
+        let any_e = live_e.amax([1i64].as_slice(), false); // [B,1]
+        let max = max * &any_e;
+        let min = min * &any_e;
+        // Attention from the current macro over live nodes.
+        let idx = b.current.view([-1, 1, 1]).expand([-1, 1, h], false);
+        let h_cur = h_nodes.gather(1, &idx, false).squeeze_dim(1); // [B,h]
+        let q = self.q.forward(&h_cur).unsqueeze(1); // [B,1,h]
+        let k = self.k.forward(&h_nodes); // [B,N,h]
+        let v = self.v.forward(&h_nodes);
+        let scores = (&q * &k).sum_dim_intlist([-1i64].as_slice(), false, Kind::Float); // [B,N]
+        let scores = scores.masked_fill(&b.node_live.eq(0.0), -1e9);
+        let att = scores.softmax(-1, Kind::Float).unsqueeze(-1); // [B,N,1]
+        let attended = (att * v).sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
+        let readout = Tensor::cat(&[&h_meta, &mean, &var, &max, &min, &attended, &h_cur], -1); // [B,7h]
+        let value = self.value.forward(&readout).squeeze_dim(-1);
+        let logits = self.policy_logits(&readout);
+        let logp = (logits.softmax(-1, Kind::Float) + 1e-6).log();
+        let logp = logp.masked_fill(&b.mask.logical_not(), MASKED_LOGIT);
+        (logp, value)
+    }
+
+    fn policy_logits(&self, readout: &Tensor) -> Tensor {
+        let bsz = readout.size()[0];
+        let side = self.cfg.grid / 16;
+        let mut x = self.policy_fc.forward(readout).relu().view([bsz, 32, side, side]);
+        let mut n = side;
+        for d in &self.deconvs {
+            // TF "same" for k3 s2: full output is 2n+1; keep the first 2n rows and columns.
+            x = d.forward(&x).narrow(2, 0, 2 * n).narrow(3, 0, 2 * n).relu();
+            n *= 2;
+        }
+        self.last.forward(&x).view([bsz, self.cfg.grid * self.cfg.grid])
+    }
+}
+
+/// Masked categorical helpers over `[B, G²]` log-probabilities.
+pub mod dist {
+    use tch::{Kind, Tensor};
+
+    /// Renormalised log-probabilities over the legal actions (masked ones stay hugely negative).
+    pub fn log_softmax(logp: &Tensor) -> Tensor {
+        logp.log_softmax(-1, Kind::Float)
+    }
+    /// Log-probability of `actions` `[B]` (i64).
+    pub fn log_prob(logp: &Tensor, actions: &Tensor) -> Tensor {
+        log_softmax(logp).gather(1, &actions.unsqueeze(1), false).squeeze_dim(1)
+    }
+    /// Entropy of each row.
+    pub fn entropy(logp: &Tensor) -> Tensor {
+        let l = log_softmax(logp);
+        -(l.exp() * &l).sum_dim_intlist([-1i64].as_slice(), false, Kind::Float)
+    }
+    /// Samples one action per row (masked actions have probability ~e^-4e9 = 0).
+    pub fn sample(logp: &Tensor) -> Tensor {
+        log_softmax(logp).exp().multinomial(1, true).squeeze_dim(1)
+    }
+    /// The most likely action of each row.
+    pub fn greedy(logp: &Tensor) -> Tensor {
+        logp.argmax(-1, false)
+    }
+}
+
+/// Saves the variables (safetensors) and the config (a `.cfg` text file beside them).
+pub fn save(vs: &nn::VarStore, cfg: ModelConfig, path: &Path) -> Result<(), String> {
+    vs.save(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cfg_path = path.with_extension("cfg");
+    std::fs::write(&cfg_path, cfg.to_line() + "\n")
+        .map_err(|e| format!("{}: {e}", cfg_path.display()))
+}
+
+/// Loads a network saved with [`save`] onto `device`.
+pub fn load(path: &Path, device: Device) -> Result<(nn::VarStore, PolicyValueNet), String> {
+    let cfg_path = path.with_extension("cfg");
+    let text =
+        std::fs::read_to_string(&cfg_path).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
+    let cfg =
+        ModelConfig::from_line(text.trim()).map_err(|e| format!("{}: {e}", cfg_path.display()))?;
+    let mut vs = nn::VarStore::new(device);
+    let net = PolicyValueNet::new(&vs.root(), cfg);
+    vs.load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((vs, net))
+}
