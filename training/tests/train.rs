@@ -83,10 +83,13 @@ fn resume_after_a_kill_continues_exactly() {
     t.iterate().unwrap();
     t.iterate().unwrap();
     drop(t); // "killed" after iteration 2's checkpoint
-             // A half-written metrics line and a half-written checkpoint, as a kill can leave them.
+             // A metrics line written after the last checkpoint, a half-written line and a half-written
+             // checkpoint, as a kill can leave them.
     let mp = metrics::path(&b);
     let mut text = std::fs::read_to_string(&mp).unwrap();
-    text.push_str("{\"iteration\":3,\"env_ste");
+    let line3 = text.lines().nth(1).unwrap().replace("\"iteration\":2", "\"iteration\":3");
+    text.push_str(&format!("{line3}\n"));
+    text.push_str("{\"iteration\":4,\"env_ste");
     std::fs::write(&mp, text).unwrap();
     std::fs::create_dir_all(checkpoint::checkpoints_dir(&b).join(".tmp-iter_000003")).unwrap();
 

@@ -148,7 +148,7 @@ fn file_netlist(netlist: &Path, plc: Option<&Path>) -> Result<TrainNetlist, Fail
     let params = CostParams::resolve(&nl, header.as_ref(), &CostOverrides::default())
         .map_err(Failure::input)?;
     Ok(TrainNetlist {
-        name: stem(&netlist),
+        name: crate::report::design_name(&netlist, &nl),
         source: json!({"kind": "file", "netlist": netlist, "plc": plc}),
         netlist: Arc::new(nl),
         init,

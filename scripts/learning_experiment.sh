@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Learning experiment (not a unit test): does PPO improve the greedy-policy placement of a
+# generated netlist?
+#
+#   1. generate one netlist (HARD_MACROS hard macros, 16x16 grid) with `chipfloor generate`;
+#   2. baseline: `chipfloor place --method greedy` (placer's greedy, then FD soft macros);
+#   3. train on CPU for TRAIN_SECONDS (default 20 min) with `chipfloor train --time-limit`;
+#      the greedy policy is evaluated before training (iteration 0) and every EVAL_EVERY
+#      iterations (and after the last);
+#   4. print a table (untrained policy, trained policy, greedy baseline; the three cost
+#      components and the proxy at both standard weights) and render the learning curve
+#      (`chipfloor plot-metrics`).
+#
+# Usage: scripts/learning_experiment.sh [OUT_DIR]
+# Settings (environment variables, defaults in brackets):
+#   TRAIN_SECONDS [1200]  HARD_MACROS [24]  SEED [1]  GRID [32] (model action grid)
+#   EPISODES [16] (per iteration)  MINIBATCH [128]  EPOCHS [4]  LR [4e-4]  SOFT [fd|keep: fd]
+#   EVAL_EVERY [5]  THREADS [2] (libtorch CPU threads)  CHIPFLOOR [target/release/chipfloor]
+# The smoke version: TRAIN_SECONDS=90 scripts/learning_experiment.sh runs/learning-smoke
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TRAIN_SECONDS=${TRAIN_SECONDS:-1200}
+HARD_MACROS=${HARD_MACROS:-24}
+SEED=${SEED:-1}
+GRID=${GRID:-32}
+EPISODES=${EPISODES:-16}
+MINIBATCH=${MINIBATCH:-128}
+EPOCHS=${EPOCHS:-4}
+LR=${LR:-4e-4}
+SOFT=${SOFT:-fd}
+EVAL_EVERY=${EVAL_EVERY:-5}
+THREADS=${THREADS:-2}
+OUT=${1:-runs/learning-experiment-h${HARD_MACROS}-seed${SEED}}
+BIN=${CHIPFLOOR:-target/release/chipfloor}
+
+if [[ ! -x "$BIN" ]]; then
+  echo "building $BIN" >&2
+  cargo build --release -p chipfloor >&2
+fi
+if [[ -e "$OUT/run" ]]; then
+  echo "error: $OUT/run exists; remove it or pass another output folder" >&2
+  exit 2
+fi
+mkdir -p "$OUT"
+
+echo "== netlist" >&2
+"$BIN" generate --out "$OUT/netlist" --count 1 --seed "$SEED" --hard-macros "$HARD_MACROS" >&2
+NL="$OUT/netlist/gen_0.pb.txt"
+PLC="$OUT/netlist/gen_0.plc"
+
+echo "== greedy baseline" >&2
+"$BIN" place "$NL" --plc "$PLC" --method greedy --seed "$SEED" --out "$OUT/greedy" >&2
+
+echo "== training for ${TRAIN_SECONDS} s (CPU)" >&2
+"$BIN" train "$NL" --plc "$PLC" --device cpu --threads "$THREADS" --seed "$SEED" \
+  --grid "$GRID" --soft "$SOFT" --episodes-per-iter "$EPISODES" --minibatch "$MINIBATCH" \
+  --epochs "$EPOCHS" --lr "$LR" --eval-every "$EVAL_EVERY" --iterations 1000000 \
+  --time-limit "$TRAIN_SECONDS" --run-dir "$OUT/run" --no-progress > "$OUT/train_summary.txt"
+cat "$OUT/train_summary.txt" >&2
+
+echo "== learning curve" >&2
+"$BIN" plot-metrics "$OUT/run" --out "$OUT/learning_curve.png" \
+  --title "gen h=${HARD_MACROS} seed ${SEED}, ${TRAIN_SECONDS} s CPU" >&2
+
+python3 - "$OUT" "$SOFT" <<'EOF'
+import json, sys
+out, soft = sys.argv[1], sys.argv[2]
+keys = ["wirelength_cost", "density_cost", "congestion_cost",
+        "proxy[wl=1,den=0.5,cong=0.5]", "proxy[wl=1,den=1,cong=0.5]"]
+lines = [json.loads(l) for l in open(f"{out}/run/metrics.jsonl")]
+evals = [e for l in lines for e in l.get("eval", [])]
+first = min(evals, key=lambda e: e["policy_iteration"])
+last = max(evals, key=lambda e: e["policy_iteration"])
+best = min((e for e in evals if e["costs"]), key=lambda e: e["costs"][keys[4]], default=None)
+g = json.load(open(f"{out}/greedy/report.json"))
+greedy = {k: g[k] for k in keys[:3]}
+greedy.update(g["proxy"])
+rows = [(f"RL greedy policy, untrained (iteration {first['policy_iteration']})", first["costs"]),
+        (f"RL greedy policy, trained (iteration {last['policy_iteration']})", last["costs"])]
+if best is not None:
+    rows.append((f"RL greedy policy, best eval (iteration {best['policy_iteration']})", best["costs"]))
+rows.append(("placer greedy baseline (place --method greedy, fd)", greedy))
+last_line = lines[-1]
+t = last_line["timing"]
+print(f"netlist {out}/netlist/gen_0.pb.txt; {len(lines)} iterations, "
+      f"{last_line['total_env_steps']} env steps, {last_line['total_ppo_updates']} PPO updates, "
+      f"{t['wall_s']:.0f} s; soft macros: {soft}; reward = -{last_line['reward_weights']}")
+w = max(len(r[0]) for r in rows)
+print(f"{'':{w}}  " + "  ".join(f"{k:>28}" for k in keys))
+for name, c in rows:
+    cells = [f"{c[k]:>28.6f}" if c else f"{'infeasible':>28}" for k in keys]
+    print(f"{name:{w}}  " + "  ".join(cells))
+print(f"mean training-episode {keys[4]}: first iteration {lines[0][keys[4]]}, last {last_line[keys[4]]}")
+print(f"learning curve: {out}/learning_curve.png")
+EOF
