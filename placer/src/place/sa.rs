@@ -110,15 +110,19 @@ pub struct SaConfig {
 }
 
 impl Default for SaConfig {
-    /// SA-GWTW's move mix (0.24 / 0.24 / 0.04 / 0.24 / 0.24), `t_min = 1e-8`, weights
-    /// 1 / 0.5 / 0.5, FD after annealing, all cores.
+    /// SA-GWTW's move mix (0.24 / 0.24 / 0.04 / 0.24 / 0.24), `t_max = 1e-3`, `t_min = 1e-8`,
+    /// weights 1 / 0.5 / 0.5, all cores, FD every 200 000 moves per chain and after
+    /// annealing, with a gentle FD schedule.
     ///
     /// FD schedule: Circuit Training's factors and steps, but starting from the current
-    /// soft-macro positions with move factors 0.05 (`max_move` = 0.72 µm per step on
-    /// Ariane133). Measured on Ariane133 `legalized.plc` (proxy 1/0.5/0.5 0.6859 as given):
-    /// CT's FD from the centre gives 0.914, from the current positions 0.781, and this schedule
-    /// 0.686, so a long FD run undoes what SA optimised while this one only settles the soft
-    /// macros around the moved hard macros.
+    /// soft-macro positions with move factors 0.02 (`max_move` = 0.29 µm per step on
+    /// Ariane133). On Ariane133 `legalized.plc` (proxy[wl=1,den=0.5,cong=0.5] 0.685935 as
+    /// given), CT's FD from the centre gives 0.914, CT's FD from the current positions 0.781,
+    /// and move factors 0.01-0.05 from the current positions 0.686-0.690: a full-strength FD
+    /// run undoes what SA optimised, a gentle one settles the soft macros around the moved
+    /// hard macros. Re-placing the soft macros during annealing (every 2·10⁵ to 10⁶ moves)
+    /// gave 0.668-0.673 after 60 s on 2 threads, against 0.674-0.676 with FD only after
+    /// annealing; `t_max` between 1e-4 and 1e-2 made no measurable difference.
     fn default() -> Self {
         SaConfig {
             p_swap: 0.24,
@@ -130,10 +134,10 @@ impl Default for SaConfig {
             t_min: 1e-8,
             iterations: None,
             weights: CostWeights { wl: 1.0, den: 0.5, cong: 0.5 },
-            fd: FdMode::After,
+            fd: FdMode::Every(200_000),
             fd_config: FdConfig {
                 use_current_loc: true,
-                move_distance_factors: [0.05, 0.05, 0.05],
+                move_distance_factors: [0.02, 0.02, 0.02],
                 ..FdConfig::default()
             },
             threads: 0,
