@@ -154,6 +154,7 @@ fn main() {
     cfg.iterations = iters;
     let budget = if iters.is_some() { Budget::default() } else { Budget::seconds(secs) };
     let seed: u64 = env("SA_SEED").unwrap_or(1);
+    let budget_text = iters.map_or(format!("{secs} s"), |i| format!("{i} moves per chain"));
     println!(
         "SA: {} ({} threads), seed {seed}, start {start}, t_max {} t_min {}, moves {:?}, fd {:?} (use_current_loc {}, move factors {:?}), polish {} r{}, sync {}",
         iters.map_or(format!("{secs} s"), |i| format!("{i} moves per chain")),
@@ -218,7 +219,13 @@ fn main() {
         rep.soft_macros_outside_canvas
     );
     if let Ok(path) = std::env::var("SA_OUT") {
-        plc::write(std::path::Path::new(&path), &nl, &out.placement, &pf.header).expect("write");
+        let extra = [
+            ("Method", "sa (cargo bench -p placer --bench sa)".to_string()),
+            ("Seed", seed.to_string()),
+            ("Budget", budget_text.clone()),
+        ];
+        let header = placer::output::plc_header(&nl, &p, &fin, &extra);
+        plc::write(std::path::Path::new(&path), &nl, &out.placement, &header).expect("write");
         println!("wrote {path}");
     }
 }
