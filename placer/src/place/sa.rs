@@ -14,8 +14,8 @@
 //!   cells are not multiples of the macro size).
 //! - **Moves**, drawn with the configured probabilities: *swap* two macros, *shift* one to a
 //!   neighbouring cell (left, right, down, up), *flip* one within its orientation family (N,
-//!   FN, S, FS, or E, FE, W, FW), *move* one to a random cell, *shuffle* (random permutation
-//!   of the positions of 4 macros).
+//!   FN, S, FS, or E, FE, W, FW), *move* one to a random cell, *shuffle* (4 macros take each
+//!   other's positions, rotated by a random non-zero step).
 //! - **Acceptance**: Metropolis on the incremental proxy ([`IncrementalCost`], one
 //!   transaction per move, rolled back when rejected), `t = t_max · (t_min / t_max)^f`, `f` the
 //!   fraction of the move budget (fixed [`SaConfig::iterations`]) or of the annealing time.
@@ -45,6 +45,7 @@
 //! positions) come on top.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use netlists::{Netlist, NodeId, NodeKind, Orientation, Placement};
@@ -423,10 +424,13 @@ struct Chain {
     rng: ChaCha8Rng,
     cur: f64,
     best: f64,
-    /// Best state: `(x, y, orientation)` of each movable macro, in `ctx.movable` order.
+    /// Best state: `(x, y, orientation)` of each movable macro, in `ctx.movable` order...
     best_state: Vec<(f64, f64, Orientation)>,
-    /// Soft-macro positions belong to the best state when FD ran since it was taken.
-    best_pl: Option<Placement>,
+    /// ... and the placement its other nodes (soft macros) come from.
+    best_soft: Arc<Placement>,
+    /// The placement the current state's soft macros come from (the last FD, the start or
+    /// the last checkpoint); its movable hard-macro entries are stale.
+    soft: Arc<Placement>,
     moves: u64,
     evaluated: u64,
     accepted: u64,
@@ -446,7 +450,8 @@ impl Chain {
             cur,
             best: cur,
             best_state: Vec::with_capacity(ctx.movable.len()),
-            best_pl: None,
+            best_soft: Arc::new(ctx.template.clone()),
+            soft: Arc::new(ctx.template.clone()),
             moves: 0,
             evaluated: 0,
             accepted: 0,
@@ -461,6 +466,9 @@ impl Chain {
 
     fn save_best(&mut self, ctx: &Ctx<'_>) {
         self.best = self.cur;
+        if !Arc::ptr_eq(&self.best_soft, &self.soft) {
+            self.best_soft = Arc::clone(&self.soft);
+        }
         self.best_state.clear();
         for &m in ctx.movable {
             let (x, y) = self.inc.position(m);
@@ -468,16 +476,9 @@ impl Chain {
         }
     }
 
-    /// The chain's best state as a placement (soft macros from the chain's current state).
+    /// The chain's best state as a placement.
     fn best_placement(&self, ctx: &Ctx<'_>) -> Result<Placement, PlaceError> {
-        let mut pl = match &self.best_pl {
-            Some(p) => p.clone(),
-            None => {
-                let mut p = ctx.template.clone();
-                self.inc.write_placement(&mut p)?;
-                p
-            }
-        };
+        let mut pl = (*self.best_soft).clone();
         for (&m, &(x, y, o)) in ctx.movable.iter().zip(&self.best_state) {
             let i = m.index();
             (pl.x[i], pl.y[i], pl.orientation[i]) = (x, y, o);
@@ -495,7 +496,7 @@ impl Chain {
             ctx.params.canvas_height,
         );
         self.cur = self.inc.proxy(ctx.cfg.weights);
-        self.best_pl = None;
+        self.soft = Arc::new(pl.clone());
         self.save_best(ctx);
         Ok(())
     }
@@ -574,13 +575,10 @@ impl Chain {
         }
     }
 
-    /// Re-places the soft macros of the current state with FD; the best state restarts from
-    /// the result (its soft positions belong to it).
+    /// Re-places the soft macros of the current state with FD. The best state is kept (with
+    /// the soft positions it was found with) unless the result beats it.
     fn run_fd(&mut self, ctx: &Ctx<'_>) {
-        let mut pl = match self.best_pl.take() {
-            Some(p) => p,
-            None => ctx.template.clone(),
-        };
+        let mut pl = (*self.soft).clone();
         if self.inc.write_placement(&mut pl).is_err() {
             return;
         }
@@ -591,8 +589,10 @@ impl Chain {
             return;
         }
         self.cur = self.inc.proxy(ctx.cfg.weights);
-        self.best_pl = Some(pl);
-        self.save_best(ctx);
+        self.soft = Arc::new(pl);
+        if self.cur < self.best {
+            self.save_best(ctx);
+        }
     }
 
     /// Rect of macro `m` centred at `(x, y)`, if inside the canvas.
@@ -713,7 +713,8 @@ impl Chain {
                 }
                 self.decide(ctx, t);
             }
-            // Shuffle: a random non-identity permutation of up to 4 macros' positions.
+            // Shuffle: 4 distinct macros (fewer when fewer are movable) take each other's
+            // positions, rotated by a random non-zero step (never the identity).
             _ => {
                 let k = nm.min(4);
                 if k < 2 {
