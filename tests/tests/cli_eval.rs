@@ -18,8 +18,12 @@ fn eval_ariane_legalized_matches_the_reference() {
     assert!((v["wirelength_cost"].as_f64().unwrap() - 0.073568224).abs() < 1e-9);
     assert!((v["density_cost"].as_f64().unwrap() - 0.498817906).abs() < 1e-9);
     assert!((v["congestion_cost"].as_f64().unwrap() - 0.725914890).abs() < 1e-9);
-    assert!((v["proxy"]["proxy[wl=1,den=0.5,cong=0.5]"].as_f64().unwrap() - 0.685934622).abs() < 1e-9);
-    assert!((v["proxy"]["proxy[wl=1,den=1,cong=0.5]"].as_f64().unwrap() - 0.935343575).abs() < 1e-9);
+    assert!(
+        (v["proxy"]["proxy[wl=1,den=0.5,cong=0.5]"].as_f64().unwrap() - 0.685934622).abs() < 1e-9
+    );
+    assert!(
+        (v["proxy"]["proxy[wl=1,den=1,cong=0.5]"].as_f64().unwrap() - 0.935343575).abs() < 1e-9
+    );
     assert_eq!(v["legality"]["legal"], true);
     assert_eq!(v["params"]["grid_cols"], 24);
 
@@ -95,8 +99,24 @@ fn bad_input_exits_2_with_file_and_line() {
 
 #[test]
 fn demo_runs_on_a_generated_netlist() {
-    let o = run(&["demo", "--generated", "--seed", "3"]);
+    let dir = scratch("demo");
+    let out = dir.join("out");
+    let o = run(&[
+        "demo",
+        "--generated",
+        "--seed",
+        "3",
+        "--time-budget",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let t = stdout(&o);
     assert!(t.contains("proxy[wl=1,den=0.5,cong=0.5]"), "{t}");
+    assert!(t.contains("LEGAL"), "{t}");
+    for f in ["placement.plc", "placement.svg", "placement.png", "report.json", "generated.pb.txt"]
+    {
+        assert!(out.join(f).is_file(), "demo did not write {f}");
+    }
 }

@@ -1,27 +1,42 @@
 //! `chipfloor demo`: the main job on a built-in default design.
 //!
 //! With the shared benchmarks present (`$CHIPFLOOR_SHARED`, `./shared`, `../shared`, or the
-//! `shared` folder beside the source checkout), it evaluates ariane133 NG45 (133 hard macros,
-//! 782 soft macros) at its expert `legalized.plc`; otherwise it generates a netlist (seeded)
-//! and evaluates its initial placement. Later versions place the design as well.
+//! `shared` folder beside the source checkout), it places ariane133 NG45 (133 hard macros,
+//! 782 soft macros) with simulated annealing for `--time-budget` seconds, starting from the
+//! expert `legalized.plc`, and compares the result with that expert placement. Otherwise it
+//! generates a netlist (seeded) and places it the same way. Outputs (`.plc`, pictures,
+//! `report.json`) go to `--out` (default `runs/demo`).
 
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
 use netlists::generate::{generate, GenConfig};
 use placer::cost::{CostOverrides, CostParams, CostReport};
-use placer::legality;
 
 use crate::{input, outln, CmdResult, Failure};
 
 /// Arguments of `chipfloor demo`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
-    /// Seed of the generated netlist (used when no shared benchmark is found).
+    /// Seed of the placement (and of the generated netlist when no benchmark is found).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Seconds of simulated annealing.
+    #[arg(long, default_value_t = 60.0)]
+    time_budget: f64,
     /// Use a generated netlist even when the shared benchmarks are present.
     #[arg(long)]
     generated: bool,
+    /// Output folder.
+    #[arg(long, default_value = "runs/demo")]
+    out: PathBuf,
+}
+
+/// `chipfloor place` arguments parsed from words, so the demo runs exactly what a user would.
+#[derive(Parser, Debug)]
+struct PlaceWords {
+    #[command(flatten)]
+    args: super::place::Args,
 }
 
 /// Where the shared reference data is, if anywhere.
@@ -31,25 +46,25 @@ fn shared_dir() -> Option<PathBuf> {
     }
     let here = ["shared", "../shared"].into_iter().map(PathBuf::from);
     let beside_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    here.chain(std::iter::once(beside_source)).find(|p| p.join("benchmarks").is_dir())
+    here.chain(std::iter::once(beside_source))
+        .find(|p| p.join("benchmarks").is_dir())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
 }
 
 pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
+    if !(args.time_budget.is_finite() && args.time_budget >= 0.0) {
+        return Err(Failure::input(anyhow::anyhow!(
+            "--time-budget {}: expected seconds >= 0",
+            args.time_budget
+        )));
+    }
     let bench = shared_dir().map(|s| s.join("benchmarks/ariane133_ng45"));
-    match bench.filter(|b| b.join("netlist.pb.txt.gz").is_file() && !args.generated) {
+    let (netlist, plc) = match bench
+        .filter(|b| b.join("netlist.pb.txt.gz").is_file() && !args.generated)
+    {
         Some(dir) => {
-            let netlist = dir.join("netlist.pb.txt.gz");
-            let plc = dir.join("legalized.plc");
             eprintln!("chipfloor demo: ariane133 NG45 from {}", dir.display());
-            let nl = input::load_netlist(&netlist)?;
-            let lp = input::load_placement(&nl, &plc, false)?;
-            report(
-                out,
-                &nl,
-                &lp.placement,
-                Some(&lp.header),
-                &format!("{} (expert legalized.plc)", netlist.display()),
-            )
+            (dir.join("netlist.pb.txt.gz"), dir.join("legalized.plc"))
         }
         None => {
             let cfg = GenConfig { seed: args.seed, ..GenConfig::default() };
@@ -58,46 +73,48 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                 cfg.seed, cfg.hard_macros, cfg.soft_macros
             );
             let (nl, pl) = generate(&cfg).map_err(|e| Failure::other(anyhow::anyhow!(e)))?;
-            report(out, &nl, &pl, None, "generated netlist (all macros at the canvas centre)")
+            std::fs::create_dir_all(&args.out).map_err(|e| {
+                Failure::other(anyhow::anyhow!("creating {}: {e}", args.out.display()))
+            })?;
+            let n = args.out.join("generated.pb.txt");
+            let p = args.out.join("generated.plc");
+            netlists::pb_txt::write(&nl, Some(&pl), &n).map_err(Failure::other)?;
+            let params = CostParams::resolve(&nl, None, &CostOverrides::default())
+                .map_err(Failure::input)?;
+            let costs = placer::cost::evaluate(&nl, &pl, &params).map_err(Failure::input)?;
+            let h = placer::output::plc_header(
+                &nl,
+                &params,
+                &costs,
+                &[("Source", "chipfloor demo generator".into())],
+            );
+            netlists::plc::write(&p, &nl, &pl, &h).map_err(Failure::other)?;
+            (n, p)
         }
-    }
-}
-
-fn report(
-    out: &mut String,
-    nl: &netlists::Netlist,
-    pl: &netlists::Placement,
-    header: Option<&netlists::plc::PlcHeader>,
-    what: &str,
-) -> CmdResult {
-    let c = nl.counts();
-    outln!(out, "design       {what}");
-    outln!(
-        out,
-        "nodes        {} ports, {} hard macros, {} soft macros, {} nets",
-        c.ports,
-        c.hard_macros,
-        c.soft_macros,
-        nl.nets.len()
-    );
-    let params =
-        CostParams::resolve(nl, header, &CostOverrides::default()).map_err(Failure::input)?;
-    let t = std::time::Instant::now();
-    let costs = placer::cost::evaluate(nl, pl, &params).map_err(Failure::input)?;
-    let dt = t.elapsed();
-    outln!(out, "{}", CostReport::new(&costs, &params));
-    let legal = legality::check(nl, pl, params.canvas_width, params.canvas_height);
-    outln!(
-        out,
-        "legality     {} ({} overlapping hard-macro pairs, {} hard macros outside the canvas)",
-        if legal.is_legal() { "LEGAL" } else { "ILLEGAL" },
-        legal.hard_macro_overlap_pairs,
-        legal.hard_macros_outside_canvas
-    );
-    outln!(
-        out,
-        "evaluated in {:.3} ms (one full evaluation, including model set-up)",
-        dt.as_secs_f64() * 1e3
-    );
-    Ok(())
+    };
+    // The reference: the starting placement's costs.
+    let nl = input::load_netlist(&netlist)?;
+    let lp = input::load_placement(&nl, &plc, false)?;
+    let params = CostParams::resolve(&nl, Some(&lp.header), &CostOverrides::default())
+        .map_err(Failure::input)?;
+    let reference = placer::cost::evaluate(&nl, &lp.placement, &params).map_err(Failure::input)?;
+    outln!(out, "== starting placement {}", plc.display());
+    outln!(out, "{}", CostReport::new(&reference, &params));
+    outln!(out, "== simulated annealing, {} s, seed {}", args.time_budget, args.seed);
+    let words: Vec<String> = vec![
+        "place".into(),
+        netlist.display().to_string(),
+        "--plc".into(),
+        plc.display().to_string(),
+        "--method".into(),
+        "sa".into(),
+        "--time-budget".into(),
+        args.time_budget.to_string(),
+        "--seed".into(),
+        args.seed.to_string(),
+        "--out".into(),
+        args.out.display().to_string(),
+    ];
+    let place = PlaceWords::try_parse_from(&words).map_err(Failure::other)?;
+    super::place::run(place.args, out)
 }
