@@ -351,24 +351,44 @@ pub(crate) fn top_sum_bracket(
     w: &mut Vec<f64>,
 ) -> f64 {
     debug_assert!(k >= 1 && k <= v.len());
+    // `e` only grows (no per-call zeroing); its first `m` entries are the candidates.
+    let n = v.len();
+    if e.len() < n + 1 {
+        e.resize(n + 1, 0.0);
+    }
+    let mut m = n;
     let mut full = true;
     if !b.lo.is_nan() {
         // Branchless compaction of the values >= lo, in index order.
         let lo = b.lo;
-        e.clear();
-        e.resize(v.len() + 1, 0.0);
-        let mut m = 0;
-        for &x in v {
-            e[m] = x;
+        let buf = &mut e[..n + 1];
+        m = 0;
+        // Blocks of 8 with no candidate (most of them) cost one vectorised count.
+        let mut it = v.chunks_exact(8);
+        for c in &mut it {
+            if c.iter().filter(|&&x| x >= lo).count() == 0 {
+                continue;
+            }
+            // m <= the block's start, so the 8 slots stay inside `buf`.
+            let out = &mut buf[m..m + 8];
+            let mut j = 0;
+            for &x in c {
+                out[j & 7] = x;
+                j += (x >= lo) as usize;
+            }
+            m += j;
+        }
+        for &x in it.remainder() {
+            buf[m] = x;
             m += (x >= lo) as usize;
         }
-        e.truncate(m);
         full = m < k;
     }
     if full {
-        e.clear();
-        e.extend_from_slice(v);
+        e[..n].copy_from_slice(v);
+        m = n;
     }
+    let e = &e[..m];
     w.clear();
     w.extend_from_slice(e);
     let desc = |a: &f64, b: &f64| b.total_cmp(a);
