@@ -308,9 +308,15 @@ impl State {
     /// Re-routes net `k` from its old distinct cells (`g_old`, `ok_old`: all pins in the
     /// grid) to the new ones, updating the skip flag and count. `mark_old` / `mark_new` hold
     /// `stamp` on the cells of each list.
-    fn reroute(&mut self, m: &CostModel, k: usize, ok_new: bool, stamp: u32) {
-        let g_old = std::mem::take(&mut self.g_cells_old);
-        let g_new = std::mem::take(&mut self.g_cells_new);
+    fn reroute(
+        &mut self,
+        m: &CostModel,
+        k: usize,
+        ok_new: bool,
+        stamp: u32,
+        g_old: &[Cell],
+        g_new: &[Cell],
+    ) {
         let routed = self.net_routed[k];
         let w = m.net_route_w[k];
         let cols = self.cols;
@@ -329,10 +335,10 @@ impl State {
             }
         } else {
             if routed {
-                grid::route_net(&mut DifSink { st: self }, cols, &g_old, -w);
+                grid::route_net(&mut DifSink { st: self }, cols, g_old, -w);
             }
             if ok_new {
-                grid::route_net(&mut DifSink { st: self }, cols, &g_new, w);
+                grid::route_net(&mut DifSink { st: self }, cols, g_new, w);
             }
             if ok_new != routed {
                 self.log_net(k);
@@ -345,8 +351,6 @@ impl State {
             }
         }
         self.cache.congestion = None;
-        self.g_cells_old = g_old;
-        self.g_cells_new = g_new;
     }
 }
 
@@ -725,6 +729,9 @@ impl IncrementalCost {
                     }
                 }
             }
+            // Distinct cells of one net before and after (taken out of `st` for the loop).
+            let mut g_old = std::mem::take(&mut st.g_cells_old);
+            let mut g_new = std::mem::take(&mut st.g_cells_new);
             for &k in &affected {
                 let k = k as usize;
                 let slots = m.net(k);
@@ -747,8 +754,6 @@ impl IncrementalCost {
                 if any_cell_changed {
                     // One scan: bounding box, and the distinct cells before and after.
                     let stamp = st.next_mark();
-                    let mut g_old = std::mem::take(&mut st.g_cells_old);
-                    let mut g_new = std::mem::take(&mut st.g_cells_new);
                     g_old.clear();
                     g_new.clear();
                     let (mut ok_new, mut changed) = (true, false);
@@ -778,10 +783,8 @@ impl IncrementalCost {
                             g_new.push(st.rc[cn as usize]);
                         }
                     }
-                    st.g_cells_old = g_old;
-                    st.g_cells_new = g_new;
                     if changed {
-                        st.reroute(m, k, ok_new, stamp);
+                        st.reroute(m, k, ok_new, stamp, &g_old, &g_new);
                     }
                 } else {
                     for &s in &slots[1..] {
@@ -796,6 +799,8 @@ impl IncrementalCost {
                 st.net_wl[k] = m.net_weight[k] * ((x1 - x0) + (y1 - y0));
                 st.mark_block(k);
             }
+            st.g_cells_old = g_old;
+            st.g_cells_new = g_new;
             if !affected.is_empty() {
                 st.cache.hpwl = None;
             }
