@@ -7,7 +7,7 @@
 //! generates a netlist (seeded) and places it the same way. Outputs (`.plc`, pictures,
 //! `report.json`) go to `--out` (default `runs/demo`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Parser;
 use netlists::generate::{generate, GenConfig};
@@ -39,16 +39,17 @@ struct PlaceWords {
     args: super::place::Args,
 }
 
-/// Where the shared reference data is, if anywhere.
+/// Where the shared reference data is, if anywhere: `$CHIPFLOOR_SHARED` or the `shared`
+/// folder beside the source checkout (`netlists::shared_dir`), else `./shared` or `../shared`
+/// relative to the working directory.
 fn shared_dir() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHIPFLOOR_SHARED") {
-        return Some(PathBuf::from(p)).filter(|p| p.is_dir());
-    }
-    let here = ["shared", "../shared"].into_iter().map(PathBuf::from);
-    let beside_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    here.chain(std::iter::once(beside_source))
-        .find(|p| p.join("benchmarks").is_dir())
-        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+    netlists::shared_dir().or_else(|| {
+        ["shared", "../shared"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.join("benchmarks").is_dir())
+            .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+    })
 }
 
 pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
