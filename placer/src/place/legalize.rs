@@ -311,7 +311,6 @@ impl Ord for OrdF64 {
 mod tests {
     use super::*;
     use crate::place::tests_common::{assert_complete_and_legal, small_generated};
-    use netlists::{NetlistBuilder, NodeSpec};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -320,17 +319,7 @@ mod tests {
     }
 
     fn macros(sizes: &[(f64, f64)]) -> Netlist {
-        let mut b = NetlistBuilder::new();
-        for (k, &(w, h)) in sizes.iter().enumerate() {
-            b.push(NodeSpec {
-                name: format!("M{k}"),
-                kind: Some(NodeKind::HardMacro),
-                width: w,
-                height: h,
-                ..Default::default()
-            });
-        }
-        b.build().unwrap()
+        crate::place::tests_common::hard_macros(sizes)
     }
 
     #[test]

@@ -458,17 +458,7 @@ mod tests {
     use netlists::{NetlistBuilder, NodeSpec};
 
     fn two_macros() -> Netlist {
-        let mut b = NetlistBuilder::new();
-        for (n, w, h) in [("A", 30.0, 20.0), ("B", 50.0, 50.0), ("C", 50.0, 50.0)] {
-            b.push(NodeSpec {
-                name: n.into(),
-                kind: Some(NodeKind::HardMacro),
-                width: w,
-                height: h,
-                ..Default::default()
-            });
-        }
-        b.build().unwrap()
+        tests_common::hard_macros(&[(30.0, 20.0), (50.0, 50.0), (50.0, 50.0)])
     }
 
     #[test]

@@ -9,18 +9,38 @@ use crate::cost::{CostOverrides, CostParams};
 /// A small generated netlist (12 hard macros, 24 soft macros, 16 ports, 200 nets, 1000 µm
 /// canvas, 16 × 16 grid), its initial placement and its parameters.
 pub(crate) fn small_generated(seed: u64) -> (Netlist, Placement, CostParams) {
+    small_generated_on(seed, (16, 16))
+}
+
+/// [`small_generated`] on another placement grid.
+pub(crate) fn small_generated_on(seed: u64, grid: (u32, u32)) -> (Netlist, Placement, CostParams) {
     let cfg = GenConfig {
         seed,
         hard_macros: 12,
         soft_macros: 24,
         ports: 16,
         nets: 200,
-        grid: (16, 16),
+        grid,
         ..Default::default()
     };
     let (nl, pl) = generate(&cfg).unwrap();
     let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
     (nl, pl, p)
+}
+
+/// A netlist of hard macros `M0, M1, …` of the given sizes (no pins, no nets).
+pub(crate) fn hard_macros(sizes: &[(f64, f64)]) -> Netlist {
+    let mut b = netlists::NetlistBuilder::new();
+    for (k, &(w, h)) in sizes.iter().enumerate() {
+        b.push(netlists::NodeSpec {
+            name: format!("M{k}"),
+            kind: Some(NodeKind::HardMacro),
+            width: w,
+            height: h,
+            ..Default::default()
+        });
+    }
+    b.build().unwrap()
 }
 
 /// Asserts that `pl` is complete and legal and that only movable hard macros moved: every

@@ -4,26 +4,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use netlists::generate::{generate, GenConfig};
 use netlists::{Netlist, NetlistBuilder, NodeKind, NodeSpec, Placement};
 
 use super::*;
-use crate::cost::{CostOverrides, CostParams};
+use crate::cost::CostParams;
 use crate::place::NoProgress;
 
 fn small(seed: u64) -> (Netlist, Placement, CostParams) {
-    let cfg = GenConfig {
-        seed,
-        hard_macros: 12,
-        soft_macros: 24,
-        ports: 16,
-        nets: 200,
-        grid: (12, 12),
-        ..Default::default()
-    };
-    let (nl, pl) = generate(&cfg).unwrap();
-    let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
-    (nl, pl, p)
+    crate::place::tests_common::small_generated_on(seed, (12, 12))
 }
 
 fn cfg(iterations: u64, threads: usize) -> SaConfig {
