@@ -27,7 +27,9 @@
 //!   once after annealing, or in every chain every `n` moves. The default FD schedule for SA
 //!   starts from the current soft-macro positions with short moves ([`SaConfig::default`]
 //!   explains why).
-//! - **Finish.** After annealing: FD (unless [`FdMode::Never`]), then a greedy polish of the
+//! - **Finish.** After annealing: FD (unless [`FdMode::Never`]; with [`FdMode::Every`] the
+//!   final FD run is undone when it makes the cost worse than the annealing best, whose soft
+//!   macros FD already placed), then a greedy polish of the
 //!   hard macros (every legal cell within a small radius, every orientation of the family;
 //!   best improvement first) until no move improves or the time is up.
 //!
@@ -211,7 +213,8 @@ impl SaConfig {
 /// `stats` holds `moves` (attempted), `evaluated` (cost reads), `accepted`,
 /// `moves_per_sec_per_thread` (cost reads per second per chain), `attempted_per_sec_per_thread`,
 /// `threads`, `anneal_proxy` (best proxy at the end of annealing, before FD), `fd_runs`,
-/// `fd_seconds`, `polish_moves`, `seconds`, and the final `wirelength_cost`, `density_cost`,
+/// `fd_seconds`, `final_fd_kept` (1 when the final FD run was kept, 0 when it made the cost worse
+/// than the annealing best and was undone), `polish_moves`, `seconds`, and the final `wirelength_cost`, `density_cost`,
 /// `congestion_cost` and `best_proxy` (at [`SaConfig::weights`]).
 ///
 /// Errors: invalid configuration or parameters, a placement that does not cover the netlist,
@@ -313,9 +316,19 @@ pub fn place_sa(
 
     // Finish: FD, polish.
     let cancelled = clock.cancelled();
+    let mut final_fd_kept = 0.0;
     if cfg.fd != FdMode::Never {
+        let before = pl.clone();
         stats.fd(place_soft_macros(nl, &mut pl, params, &cfg.fd_config).elapsed);
         inc.reset(&pl)?;
+        final_fd_kept = 1.0;
+        // With FD during annealing, the soft macros of the annealing best were already placed
+        // by FD; keep them when the final FD run makes the cost worse.
+        if matches!(cfg.fd, FdMode::Every(_)) && inc.proxy(cfg.weights) > anneal_proxy {
+            pl = before;
+            inc.reset(&pl)?;
+            final_fd_kept = 0.0;
+        }
     }
     if cfg.polish && !cancelled && !movable.is_empty() {
         let mut occ = Occupancy::from_placement(nl, &pl, params.canvas_width, params.canvas_height);
@@ -338,6 +351,7 @@ pub fn place_sa(
         ("anneal_proxy".to_string(), anneal_proxy),
         ("fd_runs".to_string(), stats.fd_runs as f64),
         ("fd_seconds".to_string(), stats.fd_time.as_secs_f64()),
+        ("final_fd_kept".to_string(), final_fd_kept),
         ("polish_moves".to_string(), stats.polish_moves as f64),
         ("seconds".to_string(), secs),
         ("wirelength_cost".to_string(), fin.wirelength_cost),
