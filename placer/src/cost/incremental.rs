@@ -204,6 +204,17 @@ impl RouteSink for DifSink<'_> {
 }
 
 impl State {
+    /// Empties every undo log (the end of a transaction, or a recomputation).
+    fn clear_logs(&mut self) {
+        self.block_log.clear();
+        self.cell_log.clear();
+        self.chunk_ids.clear();
+        self.chunk_save.clear();
+        self.net_log.clear();
+        self.node_log.clear();
+        self.slot_log.clear();
+    }
+
     /// Adds `w` to difference-array entry `j`, saving its chunk first inside a transaction.
     #[inline(always)]
     fn dadd(&mut self, j: usize, w: f64) {
@@ -472,13 +483,7 @@ impl IncrementalCost {
         let m = &self.m;
         let st = &mut self.st;
         st.in_tx = false;
-        st.cell_log.clear();
-        st.chunk_ids.clear();
-        st.chunk_save.clear();
-        st.net_log.clear();
-        st.node_log.clear();
-        st.slot_log.clear();
-        st.block_log.clear();
+        st.clear_logs();
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
             let (x, y) = m.slot_pos(slot, st.x[a], st.y[a], st.o[a]);
@@ -834,13 +839,7 @@ impl IncrementalCost {
     /// Starts a transaction (an open one is committed first).
     pub fn begin(&mut self) {
         let st = &mut self.st;
-        st.cell_log.clear();
-        st.chunk_ids.clear();
-        st.chunk_save.clear();
-        st.net_log.clear();
-        st.node_log.clear();
-        st.slot_log.clear();
-        st.block_log.clear();
+        st.clear_logs();
         st.epoch = st.epoch.wrapping_add(1);
         if st.epoch == 0 {
             st.block_epoch.fill(0);
@@ -859,13 +858,7 @@ impl IncrementalCost {
     pub fn commit(&mut self) {
         let st = &mut self.st;
         st.in_tx = false;
-        st.block_log.clear();
-        st.cell_log.clear();
-        st.chunk_ids.clear();
-        st.chunk_save.clear();
-        st.net_log.clear();
-        st.node_log.clear();
-        st.slot_log.clear();
+        st.clear_logs();
     }
 
     /// Undoes every change since [`begin`](Self::begin), restoring the exact previous state
