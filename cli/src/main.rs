@@ -53,6 +53,9 @@ enum Command {
     Generate(commands::generate::Args),
     /// Draw the learning curve of a training run (metrics.jsonl) as a PNG.
     PlotMetrics(commands::train::PlotArgs),
+    /// Run the HTTP job server (the sibling executable chipfloor-serve, built by
+    /// `cargo build --release -p service`; `chipfloor serve --help` lists its options).
+    Serve(commands::serve::Args),
 }
 
 /// An error with the exit code it maps to.
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Command::Train(a) => commands::train::run(a, &mut out),
         Command::Generate(a) => commands::generate::run(a, &mut out),
         Command::PlotMetrics(a) => commands::train::plot(a, &mut out),
+        Command::Serve(a) => commands::serve::run(a, &mut out),
     };
     // Print what the command produced (also when it failed part-way); a closed pipe
     // (`chipfloor ... | head`) is not an error.

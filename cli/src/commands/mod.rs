@@ -7,6 +7,7 @@ pub(crate) mod generate;
 pub(crate) mod info;
 pub(crate) mod place;
 pub(crate) mod render;
+pub(crate) mod serve;
 pub(crate) mod train;
 
 use clap::ValueEnum;
