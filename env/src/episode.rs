@@ -49,7 +49,7 @@ impl Default for EnvConfig {
     fn default() -> Self {
         EnvConfig {
             max_grid: 128,
-            cost_weights: CostWeights::new(1.0, 1.0, 0.5),
+            cost_weights: CostWeights::new(1.0, 0.5, 0.5),
             infeasible_reward: -4.0,
             soft_placement: SoftPlacement::ForceDirected(FdConfig::default()),
             limits: GraphLimits::default(),

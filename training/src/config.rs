@@ -160,7 +160,8 @@ pub struct TrainConfig {
     pub model: ModelSpec,
     /// Soft-macro placement at the end of every episode.
     pub soft: SoftMode,
-    /// Reward weights `[wl, den, cong]` (`env.cost_weights`; CT default 1/1/0.5); the reward
+    /// Reward weights `[wl, den, cong]` (`env.cost_weights`; default 1/0.5/0.5, the weights of Circuit Training's published
+    /// Ariane results; CT's code defaults to 1/1/0.5); the reward
     /// is `−proxy` at these weights.
     pub reward_weights: [f64; 3],
     /// Reward of an episode that runs out of legal cells (CT: −4.0).
@@ -182,7 +183,7 @@ impl Default for TrainConfig {
             ppo: PpoConfig::default(),
             model: ModelSpec::default(),
             soft: SoftMode::Fd,
-            reward_weights: [1.0, 1.0, 0.5],
+            reward_weights: [1.0, 0.5, 0.5],
             infeasible_reward: -4.0,
             eval_every: 10,
             checkpoint_every: 1,

@@ -4,7 +4,7 @@
 //! - green: the proxy of the iteration's best training episode;
 //! - red, with dots: the greedy-policy proxy (mean over netlists) at each evaluation.
 //!
-//! The proxy is taken at explicit weights (default 1/1/0.5, the reward weights), and the title
+//! The proxy is taken at explicit weights (default 1/0.5/0.5, the default reward weights), and the title
 //! names them (`PROXY_COST.md` §11).
 
 use serde_json::Value;
@@ -27,7 +27,7 @@ pub struct PlotOptions {
 impl Default for PlotOptions {
     fn default() -> Self {
         PlotOptions {
-            proxy_key: "proxy[wl=1,den=1,cong=0.5]".into(),
+            proxy_key: "proxy[wl=1,den=0.5,cong=0.5]".into(),
             width: 900,
             height: 520,
             title: String::new(),

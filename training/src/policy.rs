@@ -62,7 +62,7 @@ pub struct PolicyPlacement {
     pub placement: Placement,
     /// Its costs.
     pub costs: CostBreakdown,
-    /// The episode reward (`−proxy` at the reward weights 1/1/0.5).
+    /// The episode reward (`−proxy` at the reward weights, default 1/0.5/0.5).
     pub reward: f64,
     /// Fine-tuning iterations run (0 for zero-shot).
     pub finetune_iterations: u64,

@@ -103,6 +103,10 @@ pub(crate) struct Args {
     /// Initial learning rate (default 4e-4; cosine decay to 0.1x over the run).
     #[arg(long)]
     lr: Option<f64>,
+    /// Reward weights `WL,DEN,CONG`: the reward is minus the proxy at these weights (default
+    /// 1,0.5,0.5).
+    #[arg(long, value_name = "WL,DEN,CONG")]
+    reward_weights: Option<String>,
     /// No progress bar (one line per iteration on stderr instead).
     #[arg(long)]
     no_progress: bool,
@@ -284,8 +288,25 @@ fn fresh_config(args: &Args, seed: u64) -> Result<TrainConfig, Failure> {
     if let Some(v) = args.lr {
         c.ppo.learning_rate = v;
     }
+    if let Some(s) = &args.reward_weights {
+        c.reward_weights = parse_reward_weights(s)?;
+    }
     c.validate().map_err(train_failure)?;
     Ok(c)
+}
+
+/// `WL,DEN,CONG`: three finite non-negative numbers.
+fn parse_reward_weights(s: &str) -> Result<[f64; 3], Failure> {
+    let v: Vec<f64> =
+        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+            input_err(format!("--reward-weights {s}: expected three numbers WL,DEN,CONG"))
+        })?;
+    match v[..] {
+        [wl, den, cong] if v.iter().all(|x| x.is_finite() && *x >= 0.0) => Ok([wl, den, cong]),
+        _ => Err(input_err(format!(
+            "--reward-weights {s}: expected three non-negative numbers WL,DEN,CONG"
+        ))),
+    }
 }
 
 /// On resume, settings given again must equal the run's.
@@ -318,6 +339,12 @@ fn check_same(args: &Args, c: &TrainConfig) -> Result<(), Failure> {
     cmp("--minibatch", args.minibatch.map(|v| v.to_string()), c.ppo.minibatch.to_string());
     cmp("--epochs", args.epochs.map(|v| v.to_string()), c.ppo.epochs.to_string());
     cmp("--lr", args.lr.map(|v| v.to_string()), c.ppo.learning_rate.to_string());
+    if let Some(s) = &args.reward_weights {
+        let given = parse_reward_weights(s)?;
+        if given != c.reward_weights {
+            diffs.push(format!("--reward-weights {s} (the run has {:?})", c.reward_weights));
+        }
+    }
     if diffs.is_empty() {
         Ok(())
     } else {
@@ -548,8 +575,8 @@ pub(crate) struct PlotArgs {
     /// Output PNG (default `RUN_DIR/learning_curve.png`).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Proxy plotted: ct (1/1/0.5, the reward weights) or google (1/0.5/0.5).
-    #[arg(long, value_parser = ["ct", "google"], default_value = "ct")]
+    /// Proxy plotted: google (1/0.5/0.5, the default reward weights) or ct (1/1/0.5).
+    #[arg(long, value_parser = ["ct", "google"], default_value = "google")]
     proxy: String,
     /// Title shown above the plot.
     #[arg(long, default_value = "")]
