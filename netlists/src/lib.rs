@@ -5,14 +5,18 @@
 //! - [`pb_txt`]: Circuit Training `.pb.txt` netlists (reader and writer).
 //! - [`plc`]: Circuit Training `.plc` placements (reader, applier and writer).
 //! - [`generate`]: seeded synthetic netlists.
-//! - [`bookshelf`]: Bookshelf (ICCAD04 / ISPD2005) designs (reader).
+//! - [`bookshelf`]: Bookshelf (ICCAD04 / ISPD2005) designs (reader and writer).
+//! - [`lef`]: LEF libraries (reader: sites, macros, pin offsets).
+//! - [`def`]: DEF floorplans (reader, import by names, DEF and OpenROAD Tcl export).
 //! - [`testdata`]: locating the shared reference data for tests.
 #![warn(missing_docs)]
 
 pub mod bookshelf;
+pub mod def;
 pub mod error;
 pub mod generate;
 mod header;
+pub mod lef;
 pub mod model;
 pub mod pb_txt;
 pub mod plc;
