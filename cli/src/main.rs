@@ -51,6 +51,9 @@ enum Command {
     Train(commands::train::Args),
     /// Write seeded synthetic netlists (.pb.txt + .plc).
     Generate(commands::generate::Args),
+    /// Cluster a flat netlist's standard cells into soft macros: writes netlist.pb.txt and
+    /// initial.plc (--score PLC: costs and macro-only HPWL of a placement).
+    Cluster(commands::cluster::Args),
     /// Draw the learning curve of a training run (metrics.jsonl) as a PNG.
     PlotMetrics(commands::train::PlotArgs),
     /// Run the HTTP job server (the sibling executable chipfloor-serve, built by
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => commands::compare::run(a, &mut out),
         Command::Train(a) => commands::train::run(a, &mut out),
         Command::Generate(a) => commands::generate::run(a, &mut out),
+        Command::Cluster(a) => commands::cluster::run(a, &mut out),
         Command::PlotMetrics(a) => commands::train::plot(a, &mut out),
         Command::Serve(a) => commands::serve::run(a, &mut out),
     };

@@ -377,6 +377,271 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
+/// Parameters of a generated *flat* netlist (standard cells, hard macros, ports), the input
+/// of [`crate::cluster`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlatGenConfig {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Number of standard cells.
+    pub std_cells: usize,
+    /// Number of hard macros.
+    pub hard_macros: usize,
+    /// Pins per hard macro (each drives or receives one net).
+    pub pins_per_macro: usize,
+    /// Number of ports.
+    pub ports: usize,
+    /// Canvas side in µm (square canvas).
+    pub canvas: f64,
+    /// Fraction of the canvas covered by hard macros.
+    pub hard_utilization: f64,
+    /// Mean number of sinks of a standard cell's net (geometric, at most 16).
+    pub mean_fanout: f64,
+    /// Probability that a sink is a standard cell near the driver.
+    pub locality: f64,
+    /// Sinks of one extra high-fanout ("clock") net driven by port `P0` (0: none).
+    pub clock_sinks: usize,
+}
+
+impl Default for FlatGenConfig {
+    fn default() -> Self {
+        FlatGenConfig {
+            seed: 1,
+            std_cells: 3000,
+            hard_macros: 8,
+            pins_per_macro: 12,
+            ports: 24,
+            canvas: 400.0,
+            hard_utilization: 0.3,
+            mean_fanout: 2.5,
+            locality: 0.9,
+            clock_sinks: 0,
+        }
+    }
+}
+
+/// Generates a flat netlist: standard cells `C<i>` (`STDCELL`, widths 0.4–2 µm, height
+/// 1.4 µm) at random positions (as if roughly placed), hard macros `M<i>` with
+/// `pins_per_macro` pins (even ones drive a net to cells near the macro, every other one of them
+/// also to pin `P1` of the next macro; odd ones are sinks of a nearby cell's net), ports `P<i>`
+/// on the boundary (each drives a net to cells near it, every third one also to a macro's `P1`;
+/// pin `P1` needs `pins_per_macro ≥ 2`), one net per
+/// standard cell whose sinks are cells near the driver with probability `locality`, and an
+/// optional high-fanout net from `P0`. Returns the netlist and its placement (ports fixed).
+pub fn generate_flat(cfg: &FlatGenConfig) -> Result<(Netlist, Placement), String> {
+    if cfg.std_cells < 2 {
+        return Err("at least two standard cells are needed".into());
+    }
+    if !(cfg.canvas.is_finite() && cfg.canvas > 0.0) {
+        return Err(format!("canvas must be positive (got {})", cfg.canvas));
+    }
+    if !(0.0..=0.9).contains(&cfg.hard_utilization) || !(0.0..=1.0).contains(&cfg.locality) {
+        return Err("hard_utilization must lie in [0, 0.9] and locality in [0, 1]".into());
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let side = cfg.canvas;
+    let n = cfg.std_cells;
+    let cell_pos: Vec<(f64, f64)> = (0..n)
+        .map(|_| (round3(rng.gen::<f64>() * side), round3(rng.gen::<f64>() * side)))
+        .collect();
+    let cell_w: Vec<f64> = (0..n).map(|_| round3(0.4 + 1.6 * rng.gen::<f64>())).collect();
+    // Buckets for "cells near a point".
+    let g = ((n as f64 / 8.0).sqrt().ceil() as usize).max(1);
+    let bucket_of = |x: f64, y: f64| -> usize {
+        let bx = ((x / side * g as f64) as usize).min(g - 1);
+        let by = ((y / side * g as f64) as usize).min(g - 1);
+        by * g + bx
+    };
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); g * g];
+    for (i, &(x, y)) in cell_pos.iter().enumerate() {
+        buckets[bucket_of(x, y)].push(i);
+    }
+    let near = |x: f64, y: f64, rng: &mut ChaCha8Rng| -> usize {
+        let b = bucket_of(x, y);
+        let (bx, by) = ((b % g) as i64, (b / g) as i64);
+        for r in 0..g as i64 {
+            let mut pool: Vec<usize> = Vec::new();
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    let (cx, cy) = (bx + dx, by + dy);
+                    if cx >= 0 && cy >= 0 && (cx as usize) < g && (cy as usize) < g {
+                        pool.extend_from_slice(&buckets[cy as usize * g + cx as usize]);
+                    }
+                }
+            }
+            if !pool.is_empty() {
+                return pool[rng.gen_range(0..pool.len())];
+            }
+        }
+        rng.gen_range(0..n)
+    };
+    let geometric = |rng: &mut ChaCha8Rng| -> usize {
+        let p_stop = 1.0 / cfg.mean_fanout.max(1.0);
+        let mut f = 1;
+        while f < 16 && rng.gen::<f64>() > p_stop {
+            f += 1;
+        }
+        f
+    };
+    // Hard macros: equal areas, random aspect in [0.5, 2], random centres inside the canvas.
+    let area = if cfg.hard_macros > 0 {
+        cfg.hard_utilization * side * side / cfg.hard_macros as f64
+    } else {
+        0.0
+    };
+    let mut macros = Vec::with_capacity(cfg.hard_macros);
+    for _ in 0..cfg.hard_macros {
+        let aspect = 2f64.powf(rng.gen::<f64>() * 2.0 - 1.0);
+        let w = round3((area * aspect).sqrt().min(side * 0.9));
+        let h = round3((area / w.max(1e-9)).min(side * 0.9));
+        let x = round3(w / 2.0 + rng.gen::<f64>() * (side - w));
+        let y = round3(h / 2.0 + rng.gen::<f64>() * (side - h));
+        macros.push((w, h, x, y));
+    }
+    let edge = side - 0.01;
+    let ports: Vec<(f64, f64, &str)> = (0..cfg.ports)
+        .map(|_| {
+            let t = round3(rng.gen::<f64>() * side);
+            match rng.gen_range(0..4) {
+                0 => (0.0, t, "LEFT"),
+                1 => (edge, t, "RIGHT"),
+                2 => (t, 0.0, "BOTTOM"),
+                _ => (t, edge, "TOP"),
+            }
+        })
+        .collect();
+    // Cell nets.
+    let cname = |i: usize| format!("C{i}");
+    let mut cell_fanout: Vec<Vec<String>> = Vec::with_capacity(n);
+    for (i, &(x, y)) in cell_pos.iter().enumerate() {
+        let mut sinks: Vec<String> = Vec::new();
+        for _ in 0..geometric(&mut rng) {
+            let t = if rng.gen::<f64>() < cfg.locality {
+                near(x, y, &mut rng)
+            } else {
+                rng.gen_range(0..n)
+            };
+            let s = cname(t);
+            if t != i && !sinks.contains(&s) {
+                sinks.push(s);
+            }
+        }
+        cell_fanout.push(sinks);
+    }
+    // Macro pins.
+    let mut macro_pins: Vec<HardPins> = Vec::new();
+    for (m, &(w, h, x, y)) in macros.iter().enumerate() {
+        let mut pins = Vec::new();
+        for k in 0..cfg.pins_per_macro {
+            let name = format!("M{m}/P{k}");
+            let off = (round3((rng.gen::<f64>() - 0.5) * w), round3((rng.gen::<f64>() - 0.5) * h));
+            let (px, py) = (x + off.0, y + off.1);
+            let mut fanout = Vec::new();
+            if k % 2 == 0 {
+                for _ in 0..rng.gen_range(1..=4) {
+                    let s = cname(near(px, py, &mut rng));
+                    if !fanout.contains(&s) {
+                        fanout.push(s);
+                    }
+                }
+                // Every other driving pin also reaches the next macro (macro-to-macro nets).
+                if k % 4 == 2 && cfg.hard_macros > 1 {
+                    fanout.push(format!("M{}/P1", (m + 1) % cfg.hard_macros));
+                }
+            } else {
+                let c = near(px, py, &mut rng);
+                cell_fanout[c].push(name.clone());
+            }
+            pins.push((name, off, fanout));
+        }
+        macro_pins.push(pins);
+    }
+    let mut b = NetlistBuilder::new();
+    b.header = NetlistHeader {
+        canvas: Some((side, side)),
+        grid: None,
+        block: Some(format!("flat_s{}", cfg.seed)),
+        blockages: Vec::new(),
+        comments: vec![
+            format!(
+                " Generated flat netlist by chipfloor (seed {}): {} std cells, {} hard macros, {} ports",
+                cfg.seed, n, cfg.hard_macros, cfg.ports
+            ),
+            format!(" FP bbox: {{0 0}} {{{side} {side}}}"),
+            format!(" Block : flat_s{}", cfg.seed),
+        ],
+    };
+    for (i, &(x, y, s)) in ports.iter().enumerate() {
+        let mut fanout = Vec::new();
+        for _ in 0..rng.gen_range(1..=3) {
+            let c = cname(near(x, y, &mut rng));
+            if !fanout.contains(&c) {
+                fanout.push(c);
+            }
+        }
+        // Every third port also reaches a macro (macro-to-port nets).
+        if i % 3 == 1 && cfg.hard_macros > 0 && cfg.pins_per_macro > 1 {
+            fanout.push(format!("M{}/P1", i % cfg.hard_macros));
+        }
+        if i == 0 && cfg.clock_sinks > 0 {
+            fanout = (0..cfg.clock_sinks.min(n))
+                .map(|k| cname(k * n / cfg.clock_sinks.min(n)))
+                .collect();
+        }
+        b.push(NodeSpec {
+            name: format!("P{i}"),
+            kind: Some(NodeKind::Port),
+            x,
+            y,
+            fanout,
+            extra_attrs: vec![("side".into(), AttrValue::Str(s.into()))],
+            ..Default::default()
+        });
+    }
+    for (m, pins) in macro_pins.into_iter().enumerate() {
+        let (w, h, x, y) = macros[m];
+        b.push(NodeSpec {
+            name: format!("M{m}"),
+            kind: Some(NodeKind::HardMacro),
+            width: w,
+            height: h,
+            x,
+            y,
+            ..Default::default()
+        });
+        for (name, offset, fanout) in pins {
+            b.push(NodeSpec {
+                name,
+                kind: Some(NodeKind::HardMacroPin),
+                owner: Some(format!("M{m}")),
+                offset,
+                fanout,
+                ..Default::default()
+            });
+        }
+    }
+    for (i, fanout) in cell_fanout.into_iter().enumerate() {
+        b.push(NodeSpec {
+            name: cname(i),
+            kind: Some(NodeKind::StdCell),
+            width: cell_w[i],
+            height: 1.4,
+            x: cell_pos[i].0,
+            y: cell_pos[i].1,
+            fanout,
+            ..Default::default()
+        });
+    }
+    let nl = b
+        .build()
+        .map_err(|e| format!("flat generator produced an inconsistent netlist: {}", e.message))?;
+    let mut pl = nl.initial_placement();
+    for p in nl.ports() {
+        pl.fixed[p.index()] = true;
+    }
+    Ok((nl, pl))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +696,24 @@ mod tests {
             generate(&GenConfig { hard_macros: 0, soft_macros: 0, ..Default::default() }).is_err()
         );
         assert!(generate(&GenConfig { grid: (0, 4), ..Default::default() }).is_err());
+    }
+
+    #[test]
+    fn flat_generator_is_seeded_and_flat() {
+        let cfg = FlatGenConfig { std_cells: 500, clock_sinks: 0, ..Default::default() };
+        let (a, _) = generate_flat(&cfg).unwrap();
+        let (b, _) = generate_flat(&cfg).unwrap();
+        assert_eq!(a, b);
+        let c = a.counts();
+        assert_eq!((c.std_cells, c.hard_macros, c.ports, c.soft_macros), (500, 8, 24, 0));
+        assert_eq!(c.hard_macro_pins, 8 * 12);
+        assert!(a.nets.len() > 400);
+        let (d, _) = generate_flat(&FlatGenConfig { seed: 2, ..cfg }).unwrap();
+        assert_ne!(a.nets, d.nets);
+        // Round trip through the .pb.txt writer and reader.
+        let text = crate::pb_txt::to_string(&a, None);
+        let back = crate::pb_txt::parse_str(&text, std::path::Path::new("flat")).unwrap();
+        assert_eq!(back.nets, a.nets);
+        assert_eq!(back.counts(), a.counts());
     }
 }

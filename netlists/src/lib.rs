@@ -8,10 +8,12 @@
 //! - [`bookshelf`]: Bookshelf (ICCAD04 / ISPD2005) designs (reader and writer).
 //! - [`lef`]: LEF libraries (reader: sites, macros, pin offsets).
 //! - [`def`]: DEF floorplans (reader, import by names, DEF and OpenROAD Tcl export).
+//! - [`cluster`]: clustering a flat netlist's standard cells into soft macros.
 //! - [`testdata`]: locating the shared reference data for tests.
 #![warn(missing_docs)]
 
 pub mod bookshelf;
+pub mod cluster;
 pub mod def;
 pub mod error;
 pub mod generate;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod cluster;
 pub(crate) mod compare;
 pub(crate) mod demo;
 pub(crate) mod eval;
