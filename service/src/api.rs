@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method as HttpMethod, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -168,22 +168,26 @@ fn given_token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
 
 async fn auth(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if let Some(token) = &st.cfg.token {
-        match given_token(req.headers(), req.uri()) {
-            None => {
-                return ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "missing bearer token: send `Authorization: Bearer <token>` (or `?access_token=<token>` on links)",
-                )
-                .into_response()
-            }
+        let err = match given_token(req.headers(), req.uri()) {
+            None => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing bearer token: send `Authorization: Bearer <token>` (or `?access_token=<token>` on links)",
+            ),
             Some(t) if !same_secret(t.as_bytes(), token.as_bytes()) => {
-                return ApiError::new(StatusCode::UNAUTHORIZED, "invalid bearer token")
-                    .into_response()
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid bearer token")
             }
-            Some(_) => {}
-        }
+            Some(_) => return next.run(req).await,
+        };
+        drain(req.into_body(), st.cfg.max_upload_bytes).await;
+        return err.into_response();
     }
     next.run(req).await
+}
+
+/// Reads and drops up to `cap` bytes of a request body that is refused, so that a client
+/// still sending it reads the answer instead of a reset connection.
+async fn drain(body: axum::body::Body, cap: usize) {
+    let _ = axum::body::to_bytes(body, cap).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,7 +433,7 @@ struct Upload {
     options: Option<String>,
 }
 
-async fn read_upload(st: &AppState, mut mp: Multipart) -> ApiResult<Upload> {
+async fn read_upload(st: &AppState, mp: &mut Multipart) -> ApiResult<Upload> {
     let mut u = Upload {
         netlist: Vec::new(),
         plc: None,
@@ -487,23 +491,35 @@ async fn read_upload(st: &AppState, mut mp: Multipart) -> ApiResult<Upload> {
 
 async fn submit(
     State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    mp: Result<Multipart, MultipartRejection>,
+    req: Request,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let declared = headers
+    let declared = req
+        .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > st.cfg.max_upload_bytes as u64) {
+        // Read (a bounded amount of) what the client is sending, then answer.
+        drain(req.into_body(), st.cfg.max_upload_bytes.saturating_mul(4)).await;
         return Err(too_large(&st));
     }
-    let mp = mp.map_err(|e| {
+    let mp: Result<Multipart, MultipartRejection> = Multipart::from_request(req, &st).await;
+    let mut mp = mp.map_err(|e| {
         ApiError::bad(format!(
             "expected a multipart/form-data body with fields netlist, plc, method, time_budget, seed, options: {}",
             e.body_text()
         ))
     })?;
-    let u = read_upload(&st, mp).await?;
+    let u = match read_upload(&st, &mut mp).await {
+        Ok(u) => u,
+        Err(e) => {
+            // Read the rest (bounded by the body limit) so the client gets the answer.
+            while let Ok(Some(mut f)) = mp.next_field().await {
+                while let Ok(Some(_)) = f.chunk().await {}
+            }
+            return Err(e);
+        }
+    };
 
     let method_name = u.method.unwrap_or_else(|| "greedy".into());
     let method = jobs::parse_method(&method_name).map_err(ApiError::bad)?;
