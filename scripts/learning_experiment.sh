@@ -4,16 +4,21 @@
 #
 #   1. generate one netlist (HARD_MACROS hard macros, 16x16 grid) with `chipfloor generate`;
 #   2. baseline: `chipfloor place --method greedy` (placer's greedy, then FD soft macros);
-#   3. train on CPU for TRAIN_SECONDS (default 20 min) with `chipfloor train --time-limit`;
+#   3. train on CPU for TRAIN_SECONDS of wall time (default 20 min, `chipfloor train
+#      --time-limit`) or, with CPU_SECONDS set, for that many seconds of process CPU time
+#      (`--cpu-time-limit`: the budget other jobs on the machine cannot shrink);
 #      the greedy policy is evaluated before training (iteration 0) and every EVAL_EVERY
 #      iterations (and after the last);
+#   3b. a simulated-annealing reference (`place --method sa`, SA_SECONDS [60]) shows how low
+#      the proxy of this netlist can go;
 #   4. print a table (untrained policy, trained policy, greedy baseline; the three cost
 #      components and the proxy at both standard weights) and render the learning curve
 #      (`chipfloor plot-metrics`).
 #
 # Usage: scripts/learning_experiment.sh [OUT_DIR]
 # Settings (environment variables, defaults in brackets):
-#   TRAIN_SECONDS [1200]  HARD_MACROS [24]  SEED [1]  GRID [32] (model action grid)
+#   TRAIN_SECONDS [1200]  CPU_SECONDS [unset]  SA_SECONDS [60]  GRID [32] (model action grid)
+#   netlist: HARD_MACROS [24]  SOFT_MACROS [64]  PORTS [32]  NETS [600]  SEED [1]
 #   EPISODES [16] (per iteration)  MINIBATCH [128]  EPOCHS [4]  LR [4e-4]  SOFT [fd|keep: fd]
 #   EVAL_EVERY [5]  THREADS [2] (libtorch CPU threads)  CHIPFLOOR [target/release/chipfloor]
 # The smoke version: TRAIN_SECONDS=90 scripts/learning_experiment.sh runs/learning-smoke
@@ -22,6 +27,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAIN_SECONDS=${TRAIN_SECONDS:-1200}
 HARD_MACROS=${HARD_MACROS:-24}
+SOFT_MACROS=${SOFT_MACROS:-64}
+PORTS=${PORTS:-32}
+NETS=${NETS:-600}
+CPU_SECONDS=${CPU_SECONDS:-}
+SA_SECONDS=${SA_SECONDS:-60}
 SEED=${SEED:-1}
 GRID=${GRID:-32}
 EPISODES=${EPISODES:-16}
@@ -45,23 +55,34 @@ fi
 mkdir -p "$OUT"
 
 echo "== netlist" >&2
-"$BIN" generate --out "$OUT/netlist" --count 1 --seed "$SEED" --hard-macros "$HARD_MACROS" >&2
+"$BIN" generate --out "$OUT/netlist" --count 1 --seed "$SEED" --hard-macros "$HARD_MACROS" \
+  --soft-macros "$SOFT_MACROS" --ports "$PORTS" --nets "$NETS" >&2
 NL="$OUT/netlist/gen_0.pb.txt"
 PLC="$OUT/netlist/gen_0.plc"
 
 echo "== greedy baseline" >&2
 "$BIN" place "$NL" --plc "$PLC" --method greedy --seed "$SEED" --out "$OUT/greedy" >&2
 
-echo "== training for ${TRAIN_SECONDS} s (CPU)" >&2
+echo "== simulated-annealing reference (${SA_SECONDS} s)" >&2
+"$BIN" place "$NL" --plc "$PLC" --method sa --time-budget "$SA_SECONDS" --seed "$SEED" --out "$OUT/sa" >&2
+
+if [[ -n "$CPU_SECONDS" ]]; then
+  LIMIT=(--cpu-time-limit "$CPU_SECONDS")
+  BUDGET="${CPU_SECONDS} CPU-s"
+else
+  LIMIT=(--time-limit "$TRAIN_SECONDS")
+  BUDGET="${TRAIN_SECONDS} s"
+fi
+echo "== training for ${BUDGET} (CPU)" >&2
 "$BIN" train "$NL" --plc "$PLC" --device cpu --threads "$THREADS" --seed "$SEED" \
   --grid "$GRID" --soft "$SOFT" --episodes-per-iter "$EPISODES" --minibatch "$MINIBATCH" \
   --epochs "$EPOCHS" --lr "$LR" --eval-every "$EVAL_EVERY" --iterations 1000000 \
-  --time-limit "$TRAIN_SECONDS" --run-dir "$OUT/run" --no-progress > "$OUT/train_summary.txt"
+  "${LIMIT[@]}" --run-dir "$OUT/run" --no-progress > "$OUT/train_summary.txt"
 cat "$OUT/train_summary.txt" >&2
 
 echo "== learning curve" >&2
 "$BIN" plot-metrics "$OUT/run" --out "$OUT/learning_curve.png" \
-  --title "gen h=${HARD_MACROS} seed ${SEED}, ${TRAIN_SECONDS} s CPU" >&2
+  --title "gen h=${HARD_MACROS} s=${SOFT_MACROS} seed ${SEED}, ${BUDGET} on CPU" >&2
 
 python3 - "$OUT" "$SOFT" <<'EOF'
 import json, sys
@@ -72,15 +93,21 @@ lines = [json.loads(l) for l in open(f"{out}/run/metrics.jsonl")]
 evals = [e for l in lines for e in l.get("eval", [])]
 first = min(evals, key=lambda e: e["policy_iteration"])
 last = max(evals, key=lambda e: e["policy_iteration"])
-best = min((e for e in evals if e["costs"]), key=lambda e: e["costs"][keys[4]], default=None)
-g = json.load(open(f"{out}/greedy/report.json"))
-greedy = {k: g[k] for k in keys[:3]}
-greedy.update(g["proxy"])
+rk = lines[-1]["reward_weights"]  # e.g. proxy[wl=1,den=0.5,cong=0.5]
+rk = rk if rk in keys else keys[3]
+best = min((e for e in evals if e["costs"]), key=lambda e: e["costs"][rk], default=None)
+def report(name):
+    g = json.load(open(f"{out}/{name}/report.json"))
+    r = {k: g[k] for k in keys[:3]}
+    r.update(g["proxy"])
+    return r
+greedy, sa = report("greedy"), report("sa")
 rows = [(f"RL greedy policy, untrained (iteration {first['policy_iteration']})", first["costs"]),
         (f"RL greedy policy, trained (iteration {last['policy_iteration']})", last["costs"])]
 if best is not None:
     rows.append((f"RL greedy policy, best eval (iteration {best['policy_iteration']})", best["costs"]))
 rows.append(("placer greedy baseline (place --method greedy, fd)", greedy))
+rows.append(("simulated annealing reference (place --method sa)", sa))
 last_line = lines[-1]
 t = last_line["timing"]
 print(f"netlist {out}/netlist/gen_0.pb.txt; {len(lines)} iterations, "
@@ -91,6 +118,10 @@ print(f"{'':{w}}  " + "  ".join(f"{k:>28}" for k in keys))
 for name, c in rows:
     cells = [f"{c[k]:>28.6f}" if c else f"{'infeasible':>28}" for k in keys]
     print(f"{name:{w}}  " + "  ".join(cells))
-print(f"mean training-episode {keys[4]}: first iteration {lines[0][keys[4]]}, last {last_line[keys[4]]}")
+print(f"mean training-episode {rk}: first iteration {lines[0][rk]:.6f}, last {last_line[rk]:.6f}")
+if first["costs"] and last["costs"]:
+    u, f = first["costs"][rk], last["costs"][rk]
+    print(f"greedy-policy {rk}: untrained {u:.6f} -> trained {f:.6f} ({100 * (f - u) / u:+.1f} %); "
+          f"SA reference {sa[rk]:.6f} ({100 * (sa[rk] - u) / u:+.1f} %); greedy baseline {greedy[rk]:.6f}")
 print(f"learning curve: {out}/learning_curve.png")
 EOF

@@ -59,6 +59,33 @@ pub struct TrainNetlist {
 pub struct StopCondition {
     /// Stop after the iteration during which this much time (in this session) has passed.
     pub time_limit: Option<std::time::Duration>,
+    /// Stop after the iteration during which this process has used this much CPU time (all
+    /// threads, in this session; see [`process_cpu_time`]): a budget that a busy machine
+    /// does not shrink.
+    pub cpu_time_limit: Option<std::time::Duration>,
+}
+
+impl StopCondition {
+    fn reached(&self, start: Instant, cpu_start: Option<std::time::Duration>) -> bool {
+        let wall = self.time_limit.is_some_and(|l| start.elapsed() >= l);
+        let cpu = match (self.cpu_time_limit, cpu_start, process_cpu_time()) {
+            (Some(l), Some(c0), Some(c)) => c.saturating_sub(c0) >= l,
+            _ => false,
+        };
+        wall || cpu
+    }
+}
+
+/// CPU time (user + system, all threads) this process has used, from `/proc/self/stat`
+/// (`None` where that file is unavailable).
+pub fn process_cpu_time() -> Option<std::time::Duration> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (in parentheses): utime is the 12th, stime the 13th,
+    // in clock ticks of 1/100 s on Linux.
+    let rest = s.rsplit(')').next()?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
 }
 
 /// The three cost components and HPWL (means, or one placement's).
@@ -610,12 +637,18 @@ impl Trainer {
         mut on_iter: impl FnMut(&IterationMetrics),
     ) -> Result<Vec<IterationMetrics>, TrainError> {
         let start = Instant::now();
+        let cpu_start = process_cpu_time();
+        if stop.cpu_time_limit.is_some() && cpu_start.is_none() {
+            return Err(TrainError::Config(
+                "a CPU-time limit needs /proc/self/stat, which this system lacks".into(),
+            ));
+        }
         let mut out = Vec::new();
         while self.iteration < self.cfg.iterations {
-            let m = self.iterate_until(|| stop.time_limit.is_some_and(|l| start.elapsed() >= l))?;
+            let m = self.iterate_until(|| stop.reached(start, cpu_start))?;
             on_iter(&m);
             out.push(m);
-            if stop.time_limit.is_some_and(|l| start.elapsed() >= l) {
+            if stop.reached(start, cpu_start) {
                 break;
             }
         }

@@ -53,6 +53,10 @@ pub(crate) struct Args {
     /// Stop after the iteration during which this many seconds have passed.
     #[arg(long, value_name = "SECS")]
     time_limit: Option<f64>,
+    /// Stop after the iteration during which this process has used this many CPU seconds
+    /// (all threads): a training budget that other jobs on the machine do not shrink.
+    #[arg(long, value_name = "SECS")]
+    cpu_time_limit: Option<f64>,
     /// Episodes collected per iteration (default 16), split evenly over the netlists.
     #[arg(long)]
     episodes_per_iter: Option<usize>,
@@ -410,6 +414,14 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         }
         v => v.map(Duration::from_secs_f64),
     };
+    let cpu_time_limit = match args.cpu_time_limit {
+        Some(v) if !(v.is_finite() && v >= 0.0) => {
+            return Err(input_err(format!(
+                "--cpu-time-limit {v}: expected a number of seconds >= 0"
+            )))
+        }
+        v => v.map(Duration::from_secs_f64),
+    };
     let mut trainer = if args.resume {
         if args.init_from.is_some() {
             return Err(input_err(
@@ -502,7 +514,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         pb
     });
     let ms = trainer
-        .run(StopCondition { time_limit }, |m| match &bar {
+        .run(StopCondition { time_limit, cpu_time_limit }, |m| match &bar {
             Some(pb) => {
                 pb.set_position(m.iteration);
                 pb.set_message(progress_line(m, total));
