@@ -1,5 +1,5 @@
 //! Bookshelf placement benchmarks (ICCAD04 / ISPD2005 style): `.aux`, `.nodes`, `.nets`,
-//! `.pl`, `.scl`, `.wts` (reader only).
+//! `.pl`, `.scl`, `.wts` (reader, and a writer: [`to_files`], [`write`]).
 //!
 //! # Mapping into the Circuit Training model
 //!
@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    AttrValue, Netlist, NetlistBuilder, Nets, NodeId, NodeKind, NodeSpec, Orientation,
+    AttrValue, Netlist, NetlistBuilder, Nets, NodeId, NodeKind, NodeSpec, Orientation, Placement,
 };
 
 /// Header comment key recording the Bookshelf origin (rows' lower-left corner).
@@ -773,6 +773,206 @@ fn parse_labeled(
     Ok(nl)
 }
 
+/// The texts of a Bookshelf design written by [`to_files`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookshelfFiles {
+    /// Design name (file stem).
+    pub name: String,
+    /// `.aux` text.
+    pub aux: String,
+    /// `.nodes` text.
+    pub nodes: String,
+    /// `.nets` text.
+    pub nets: String,
+    /// `.pl` text.
+    pub pl: String,
+    /// `.scl` text.
+    pub scl: String,
+    /// `.wts` text.
+    pub wts: String,
+}
+
+fn attr_f(nl: &Netlist, id: NodeId, key: &str) -> Option<f64> {
+    nl.extra_attrs[id.index()].iter().find_map(|(k, v)| match v {
+        AttrValue::F(f) if k == key => Some(*f),
+        _ => None,
+    })
+}
+
+fn attr_s<'a>(nl: &'a Netlist, id: NodeId, key: &str) -> Option<&'a str> {
+    nl.extra_attrs[id.index()].iter().find_map(|(k, v)| match v {
+        AttrValue::Str(s) if k == key => Some(s.as_str()),
+        _ => None,
+    })
+}
+
+/// Writes a netlist and placement as Bookshelf texts (the inverse of [`read`] as far as the
+/// format allows).
+///
+/// - Nodes: ports become `terminal`s (size from `bookshelf_width`/`bookshelf_height`, else
+///   0 × 0; `terminal_NI` kept), macros and standard cells movable nodes. Macro pins are not
+///   nodes: each net connection names the pin's owner with the pin's orientation-N offset
+///   (soft-macro pins: offset 0).
+/// - Nets: `NetDegree : d n<k>`, the driver `O`, the sinks `I`; weights other than 1 go to
+///   the `.wts` file by net name.
+/// - `.pl`: lower-left corners of the oriented footprint (as [`read`] expects), the
+///   orientation, `/FIXED` for nodes fixed in the placement or read as fixed.
+/// - `.scl`: rows covering the canvas (netlist header, else the bounding box of the nodes),
+///   shifted back by the recorded [`origin`]. The row height is the smallest standard-cell
+///   height rounded up so that whole rows fill the canvas, or, without standard cells, below
+///   half the smallest macro height, so [`read`] classifies nodes as they were.
+///
+/// Not kept: soft macros read back as hard macros (Bookshelf has no such notion), and macro
+/// pins are renamed `<macro>/p<k>`; names must not contain whitespace or `:`.
+pub fn to_files(nl: &Netlist, pl: &Placement, name: &str) -> BookshelfFiles {
+    use std::fmt::Write as _;
+    let (x0, y0) = origin(nl).unwrap_or((0.0, 0.0));
+    let nodes: Vec<NodeId> = nl.ids().filter(|&i| nl.kind(i).is_placeable()).collect();
+    let size = |id: NodeId| -> (f64, f64) {
+        if nl.kind(id) == NodeKind::Port {
+            (
+                attr_f(nl, id, "bookshelf_width").unwrap_or(0.0),
+                attr_f(nl, id, "bookshelf_height").unwrap_or(0.0),
+            )
+        } else {
+            (nl.width[id.index()], nl.height[id.index()])
+        }
+    };
+    let mut out = BookshelfFiles {
+        name: name.to_string(),
+        aux: format!(
+            "RowBasedPlacement : {name}.nodes {name}.nets {name}.wts {name}.pl {name}.scl\n"
+        ),
+        nodes: String::new(),
+        nets: String::new(),
+        pl: String::new(),
+        scl: String::new(),
+        wts: String::new(),
+    };
+    // .nodes
+    let terminals = nodes.iter().filter(|&&i| nl.kind(i) == NodeKind::Port).count();
+    let _ = writeln!(out.nodes, "UCLA nodes 1.0\n# Written by chipfloor\n");
+    let _ = writeln!(out.nodes, "NumNodes : {}\nNumTerminals : {terminals}\n", nodes.len());
+    for &id in &nodes {
+        let (w, h) = size(id);
+        let _ = write!(out.nodes, "  {} {w} {h}", nl.name(id));
+        if nl.kind(id) == NodeKind::Port {
+            let t = attr_s(nl, id, "bookshelf_terminal").unwrap_or("terminal");
+            let _ = write!(out.nodes, " {t}");
+        }
+        out.nodes.push('\n');
+    }
+    // .nets and .wts
+    let endpoint = |id: NodeId| -> (NodeId, (f64, f64)) {
+        match (nl.kind(id), nl.owner[id.index()]) {
+            (NodeKind::HardMacroPin, Some(o)) => (o, nl.pin_offset[id.index()]),
+            (NodeKind::SoftMacroPin, Some(o)) => (o, (0.0, 0.0)),
+            _ => (id, (0.0, 0.0)),
+        }
+    };
+    let _ = writeln!(out.nets, "UCLA nets 1.0\n# Written by chipfloor\n");
+    let _ = writeln!(out.nets, "NumNets : {}\nNumPins : {}\n", nl.nets.len(), nl.nets.pin_count());
+    let _ = writeln!(out.wts, "UCLA wts 1.0\n# Written by chipfloor: net weights other than 1\n");
+    for n in 0..nl.nets.len() {
+        let net = crate::model::NetId(n as u32);
+        let sinks = nl.nets.sinks_of(net);
+        let _ = writeln!(out.nets, "NetDegree : {} n{n}", sinks.len() + 1);
+        let driver = nl.nets.driver[n];
+        for (k, &p) in std::iter::once(&driver).chain(sinks).enumerate() {
+            let (node, (dx, dy)) = endpoint(p);
+            let dir = if k == 0 { 'O' } else { 'I' };
+            let _ = writeln!(out.nets, "  {} {dir} : {dx} {dy}", nl.name(node));
+        }
+        let w = nl.nets.weight[n];
+        if w != 1.0 {
+            let _ = writeln!(out.wts, "  n{n} {w}");
+        }
+    }
+    // .pl
+    let _ = writeln!(out.pl, "UCLA pl 1.0\n# Written by chipfloor\n");
+    for &id in &nodes {
+        let i = id.index();
+        let (w, h) = size(id);
+        let o = if nl.kind(id) == NodeKind::Port { Orientation::N } else { pl.orientation[i] };
+        let rotated =
+            matches!(o, Orientation::E | Orientation::FE | Orientation::W | Orientation::FW);
+        let (fw, fh) = if rotated { (h, w) } else { (w, h) };
+        let _ = write!(
+            out.pl,
+            "{} {} {} : {}",
+            nl.name(id),
+            pl.x[i] - fw / 2.0 + x0,
+            pl.y[i] - fh / 2.0 + y0,
+            o.as_str()
+        );
+        let fixed = attr_s(nl, id, "bookshelf_fixed")
+            .map(str::to_string)
+            .or_else(|| pl.fixed[i].then(|| "FIXED".to_string()));
+        if let Some(f) = fixed {
+            let _ = write!(out.pl, " /{f}");
+        }
+        out.pl.push('\n');
+    }
+    // .scl
+    let (cw, ch) = nl.header.canvas.unwrap_or_else(|| {
+        let mut w: f64 = 0.0;
+        let mut h: f64 = 0.0;
+        for &id in &nodes {
+            let (sw, sh) = size(id);
+            w = w.max(pl.x[id.index()] + sw.max(sh) / 2.0);
+            h = h.max(pl.y[id.index()] + sw.max(sh) / 2.0);
+        }
+        (w.max(1.0), h.max(1.0))
+    });
+    let cells: Vec<f64> = nl
+        .of_kind(NodeKind::StdCell)
+        .iter()
+        .map(|&c| nl.height[c.index()])
+        .filter(|&h| h > 0.0)
+        .collect();
+    let macro_min = nl
+        .macros()
+        .iter()
+        .map(|&m| nl.height[m.index()])
+        .filter(|&h| h > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let rows = if let Some(h0) = cells.iter().copied().reduce(f64::min) {
+        (ch / h0).floor().max(1.0)
+    } else {
+        let h0 = if macro_min.is_finite() { macro_min / 2.0 } else { 1.0 };
+        (ch / h0).ceil().max(1.0)
+    };
+    let rh = ch / rows;
+    let n = rows as u64;
+    let _ = writeln!(out.scl, "UCLA scl 1.0\n# Written by chipfloor\n\nNumRows : {n}\n");
+    for k in 0..n {
+        let _ = writeln!(
+            out.scl,
+            "CoreRow Horizontal\n  Coordinate : {}\n  Height : {rh}\n  Sitewidth : 1\n  Sitespacing : 1\n  Siteorient : N\n  Sitesymmetry : Y\n  SubrowOrigin : {x0} NumSites : {cw}\nEnd",
+            y0 + k as f64 * rh
+        );
+    }
+    out
+}
+
+/// Writes [`to_files`] into `dir` as `<name>.aux` etc. and returns the `.aux` path.
+pub fn write(nl: &Netlist, pl: &Placement, dir: &Path, name: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let f = to_files(nl, pl, name);
+    for (ext, text) in [
+        ("nodes", &f.nodes),
+        ("nets", &f.nets),
+        ("pl", &f.pl),
+        ("scl", &f.scl),
+        ("wts", &f.wts),
+        ("aux", &f.aux),
+    ] {
+        let p = dir.join(format!("{name}.{ext}"));
+        std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
+    }
+    Ok(dir.join(format!("{name}.aux")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -841,5 +1041,102 @@ mod tests {
         let a = nl.find("a").unwrap();
         assert_eq!((nl.x[a.index()], nl.y[a.index()]), (1.0 - 50.0, 0.5 - 100.0));
         assert_eq!(nl.header.canvas, Some((20.0, 1.0)));
+    }
+    /// Nets as sorted `(driver, sinks, weight)` with every endpoint named by its owner and
+    /// offset (macro pins are renamed by a round trip).
+    fn net_signature(nl: &Netlist) -> Vec<(String, Vec<String>, u64)> {
+        let key = |id: NodeId| match nl.owner[id.index()] {
+            Some(o) => format!("{}@{:?}", nl.name(o), nl.pin_offset[id.index()]),
+            None => nl.name(id).to_string(),
+        };
+        let mut v: Vec<_> = (0..nl.nets.len())
+            .map(|n| {
+                let net = crate::model::NetId(n as u32);
+                let mut sinks: Vec<String> =
+                    nl.nets.sinks_of(net).iter().map(|&s| key(s)).collect();
+                sinks.sort();
+                (key(nl.nets.driver[n]), sinks, nl.nets.weight[n].to_bits())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn assert_same_placeable(a: &Netlist, pa: &Placement, b: &Netlist) {
+        let pb = b.initial_placement();
+        for id in a.ids().filter(|&i| a.kind(i).is_placeable()) {
+            let i = id.index();
+            let name = a.name(id);
+            let j = b.find(name).unwrap_or_else(|| panic!("{name} lost")).index();
+            let kind = match a.kinds[i] {
+                NodeKind::SoftMacro => NodeKind::HardMacro,
+                k => k,
+            };
+            assert_eq!(b.kinds[j], kind, "{name}");
+            if kind != NodeKind::Port {
+                assert_eq!((b.width[j], b.height[j]), (a.width[i], a.height[i]), "{name}");
+                assert_eq!(pb.orientation[j], pa.orientation[i], "{name}");
+            }
+            assert!(
+                (pb.x[j] - pa.x[i]).abs() < 1e-9 && (pb.y[j] - pa.y[i]).abs() < 1e-9,
+                "{name}: ({}, {}) vs ({}, {})",
+                pb.x[j],
+                pb.y[j],
+                pa.x[i],
+                pa.y[i]
+            );
+        }
+    }
+
+    #[test]
+    fn written_design_reads_back() {
+        // Bookshelf -> Bookshelf: the same model.
+        let nl = parse_parts(NODES, NETS, PL, SCL, WTS).unwrap();
+        let f = to_files(&nl, &nl.initial_placement(), "t");
+        let back = parse_parts(&f.nodes, &f.nets, &f.pl, &f.scl, &f.wts).unwrap();
+        assert_same_placeable(&nl, &nl.initial_placement(), &back);
+        assert!(net_signature(&back) == net_signature(&nl));
+        assert_eq!(back.header.canvas, nl.header.canvas);
+
+        // A generated CT netlist (hard and soft macros, ports) with rotated macros.
+        let (nl, mut pl) =
+            crate::generate::generate(&crate::generate::GenConfig::default()).unwrap();
+        for (k, m) in nl.hard_macros().into_iter().enumerate() {
+            pl.orientation[m.index()] = Orientation::ALL[k % 8];
+        }
+        let f = to_files(&nl, &pl, "g");
+        let back = parse_parts(&f.nodes, &f.nets, &f.pl, &f.scl, &f.wts).unwrap();
+        assert_same_placeable(&nl, &pl, &back);
+        assert_eq!(back.nets.len(), nl.nets.len());
+        assert_eq!(back.nets.pin_count(), nl.nets.pin_count());
+        // Soft-macro pins collapse onto their macro (offset 0); compare by owner and offset.
+        assert!(net_signature(&back) == net_signature(&nl));
+        let (w, h) = nl.header.canvas.unwrap();
+        let (bw, bh) = back.header.canvas.unwrap();
+        assert!((bw - w).abs() < 1e-9 && (bh - h).abs() < 1e-9);
+        // Net weights and hard-macro pin offsets survive (pins renamed <macro>/p<k>).
+        let mut wa = nl.nets.weight.clone();
+        let mut wb = back.nets.weight.clone();
+        wa.sort_by(f64::total_cmp);
+        wb.sort_by(f64::total_cmp);
+        assert_eq!(wa, wb);
+    }
+
+    #[test]
+    fn ibm01_round_trips_through_the_writer() {
+        let Some(aux) = crate::testdata::require_shared("benchmarks/ibm01_bookshelf/ibm01.aux")
+        else {
+            return;
+        };
+        let nl = read(&aux).unwrap();
+        let dir = std::env::temp_dir().join(format!("chipfloor-bs-{}", std::process::id()));
+        let aux2 = write(&nl, &nl.initial_placement(), &dir, "ibm01").unwrap();
+        let back = read(&aux2).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_same_placeable(&nl, &nl.initial_placement(), &back);
+        assert!(back.counts() == nl.counts());
+        assert!(back.nets.len() == nl.nets.len() && back.nets.pin_count() == nl.nets.pin_count());
+        assert!(net_signature(&back) == net_signature(&nl));
+        assert_eq!(back.header.canvas, nl.header.canvas);
     }
 }
