@@ -33,9 +33,10 @@ pub(crate) struct Args {
     /// Seed of the partitioner.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Cell-area utilisation of a soft macro: soft area = cell area / U (CT default 0.5).
-    #[arg(long, default_value_t = 0.5)]
-    utilization: f64,
+    /// Cell-area utilisation U of a soft macro: soft area = cell area / U (default: CT's 0.5,
+    /// raised when the bloated cells would not fit beside the hard macros).
+    #[arg(long)]
+    utilization: Option<f64>,
     /// Allowed area imbalance between clusters (0.1: at most 1.1 x the average).
     #[arg(long, default_value_t = 0.1)]
     imbalance: f64,
@@ -80,7 +81,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     let notes = [
         ("Clustered from", args.netlist.display().to_string()),
         ("Clusters", format!("{} (asked {}), seed {}", s.clusters, cfg.clusters, cfg.seed)),
-        ("Cell area utilization", cfg.utilization.to_string()),
+        ("Cell area utilization", s.utilization.to_string()),
     ];
     let header = placer::output::plc_header(&c.netlist, &params, &costs, &notes);
     std::fs::create_dir_all(&dir)
@@ -100,7 +101,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                 "cell_area_per_cluster": {"min": s.area.0, "median": s.area.1, "max": s.area.2},
                 "hyperedges": s.hyperedges, "cut_nets": s.cut_nets,
                 "ignored_high_fanout_nets": s.ignored_nets, "clustered_nets": s.clustered_nets,
-                "port_groups": s.port_groups,
+                "port_groups": s.port_groups, "utilization": s.utilization,
                 "canvas": [s.canvas.0, s.canvas.1], "grid": [s.grid.0, s.grid.1],
                 "grid_auto": s.grid_auto, "from_positions": s.from_positions,
                 "read_s": read_s, "cluster_s": s.total_s, "partition_s": s.partition_s,
@@ -137,7 +138,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                 s.area.0,
                 s.area.1,
                 s.area.2,
-                1.0 / cfg.utilization
+                1.0 / s.utilization
             );
             outln!(
                 out,

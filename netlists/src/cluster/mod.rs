@@ -23,9 +23,11 @@
 //!    [`ClusterConfig::imbalance`]). Empty parts are dropped and the rest renumbered `0..n`
 //!    in part order.
 //! 4. **Clustered netlist** (CT's writer, §7 step 7): cluster `g` becomes soft macro
-//!    `Grp_<g>` with area `Σ cell area / utilization` (utilization
-//!    [`ClusterConfig::utilization`], CT's `cell_area_utilization`, default 0.5, i.e. a
-//!    bloating ratio of 2 recorded in `__metadata__`), **square**: `w = h = sqrt(area)`.
+//!    `Grp_<g>` with area `Σ cell area / U`, **square**: `w = h = sqrt(area)`; the bloating
+//!    ratio `1/U` is recorded in `__metadata__`. `U` is [`ClusterConfig::utilization`] when
+//!    given, else CT's `cell_area_utilization` default 0.5 raised, when the bloated cells
+//!    would not fit, to `min(1, A_cells / (W·H − A_hard))` (so the soft macros cover at most
+//!    the canvas area the hard macros leave free; ibm01 gets 0.65, ariane133 keeps 0.5).
 //!    Pins: one `Grp_<g>/Pinput` that every net reaching the cluster from outside targets;
 //!    for nets driven from inside the cluster, one `Grp_<g>/Poutput_single_<k>` per distinct
 //!    single external target (weight = Σ weights of the collapsed nets) and one
@@ -63,9 +65,9 @@ pub struct ClusterConfig {
     pub clusters: usize,
     /// Seed of every random choice.
     pub seed: u64,
-    /// Cell-area utilisation of a soft macro (CT `cell_area_utilization`; default 0.5): soft
-    /// area = cell area / utilization.
-    pub utilization: f64,
+    /// Cell-area utilisation `U` of a soft macro (soft area = cell area / U, `0 < U ≤ 1`);
+    /// `None`: CT's 0.5, raised to fit the free canvas area (module docs).
+    pub utilization: Option<f64>,
     /// Nets with more sinks than this are ignored (CT: 500).
     pub high_fanout: usize,
     /// Allowed area imbalance of the partition (0.1: a cluster's cell area is at most 1.1 ×
@@ -82,7 +84,7 @@ impl Default for ClusterConfig {
         ClusterConfig {
             clusters: 500,
             seed: 1,
-            utilization: 0.5,
+            utilization: None,
             high_fanout: 500,
             imbalance: 0.1,
             grid: None,
@@ -120,6 +122,8 @@ pub struct ClusterStats {
     pub grid_auto: bool,
     /// Whether soft macros start at their cells' centroid (the flat input had positions).
     pub from_positions: bool,
+    /// Utilisation `U` used (soft area = cell area / U).
+    pub utilization: f64,
     /// Seconds spent partitioning.
     pub partition_s: f64,
     /// Seconds in total.
@@ -160,8 +164,10 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
     if cfg.clusters == 0 {
         return Err("the number of clusters must be at least 1".into());
     }
-    if !(cfg.utilization.is_finite() && cfg.utilization > 0.0 && cfg.utilization <= 1.0) {
-        return Err(format!("utilization must lie in (0, 1] (got {})", cfg.utilization));
+    if let Some(u) = cfg.utilization {
+        if !(u.is_finite() && u > 0.0 && u <= 1.0) {
+            return Err(format!("utilization must lie in (0, 1] (got {u})"));
+        }
     }
     let counts = nl.counts();
     if counts.soft_macros > 0 {
@@ -185,9 +191,15 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
     let canvas = match cfg.canvas.or(nl.header.canvas) {
         Some(c) => c,
         None => {
-            let s = ((hard_area + cell_area / cfg.utilization) / 0.6).sqrt();
+            let s = ((hard_area + cell_area / cfg.utilization.unwrap_or(0.5)) / 0.6).sqrt();
             (s, s)
         }
+    };
+    let free = canvas.0 * canvas.1 - hard_area;
+    let util = match cfg.utilization {
+        Some(u) => u,
+        None if free > 0.0 && cell_area / 0.5 > free => (cell_area / free).min(1.0),
+        None => 0.5,
     };
     let (grid, grid_auto) = match cfg.grid {
         Some(g) => (g, false),
@@ -274,7 +286,8 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         .count();
 
     // 4 + 5. Clustered netlist and placement.
-    let built = build(nl, cfg, &cells, &group, nclusters as usize, canvas, grid, &cell_index)?;
+    let built =
+        build(nl, cfg, util, &cells, &group, nclusters as usize, canvas, grid, &cell_index)?;
     let mut per_cells = vec![0usize; nclusters as usize];
     let mut per_area = vec![0.0f64; nclusters as usize];
     for (i, &g) in group.iter().enumerate() {
@@ -298,6 +311,7 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         grid,
         grid_auto,
         from_positions: built.2,
+        utilization: util,
         partition_s,
         total_s: t_start.elapsed().as_secs_f64(),
     };
@@ -318,7 +332,7 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         block: nl.header.block.clone(),
         notes: vec![format!(
             " Clustered by chipfloor : {} clusters of {} standard cells, seed {}, utilization {}",
-            stats.clusters, stats.std_cells, cfg.seed, cfg.utilization
+            stats.clusters, stats.std_cells, cfg.seed, util
         )],
         ..Default::default()
     };
@@ -373,6 +387,7 @@ fn port_groups(nl: &Netlist, canvas: (f64, f64), grid: (u32, u32)) -> Vec<Vec<No
 fn build(
     nl: &Netlist,
     cfg: &ClusterConfig,
+    util: f64,
     cells: &[NodeId],
     group: &[u32],
     k: usize,
@@ -527,7 +542,7 @@ fn build(
     }
     let mut driver_nets: Vec<(u32, Vec<End>, f64)> = Vec::new();
     for g in 0..k {
-        let side = (area[g] / cfg.utilization).sqrt().max(1e-3);
+        let side = (area[g] / util).sqrt().max(1e-3);
         let (cx, cy) = centre[g];
         let clamp = |v: f64, lim: f64| {
             if lim >= side {
@@ -579,7 +594,7 @@ fn build(
         blockages: nl.header.blockages.clone(),
         comments: Vec::new(),
     };
-    b.soft_macro_area_bloating_ratio = Some(1.0 / cfg.utilization);
+    b.soft_macro_area_bloating_ratio = Some(1.0 / util);
     let mut out =
         b.build().map_err(|e| format!("clustered netlist is inconsistent: {}", e.message))?;
     out.header.comments = vec![
@@ -588,7 +603,7 @@ fn build(
             k,
             cells.len(),
             cfg.seed,
-            cfg.utilization
+            util
         ),
         format!(" FP bbox: {{0 0}} {{{} {}}}", canvas.0, canvas.1),
         format!(" Columns : {}  Rows : {}", grid.0, grid.1),

@@ -91,8 +91,8 @@ fn clustering_assigns_every_cell_once_and_bloats_areas() {
     let out = &c.netlist;
     assert_eq!(c.stats.clusters, 20);
     assert_eq!(out.counts().soft_macros, 20);
-    let mut area = vec![0.0; 20];
-    let mut count = vec![0usize; 20];
+    let mut area = [0.0; 20];
+    let mut count = [0usize; 20];
     for id in nl.ids() {
         match (nl.kind(id), c.assignment[id.index()]) {
             (NodeKind::StdCell, Some(g)) => {
@@ -106,13 +106,13 @@ fn clustering_assigns_every_cell_once_and_bloats_areas() {
     assert_eq!(count.iter().sum::<usize>(), 2000);
     assert_eq!(c.stats.cells.0, *count.iter().min().unwrap());
     let avg = area.iter().sum::<f64>() / 20.0;
-    for g in 0..20 {
+    for (g, &a) in area.iter().enumerate() {
         let m = out.find(&format!("Grp_{g}")).unwrap();
         let (w, h) = (out.width[m.index()], out.height[m.index()]);
         assert_eq!(w, h, "soft macros are square");
-        assert!((w * h - area[g] / 0.5).abs() < 1e-6 * w * h, "bloated area of Grp_{g}");
-        assert!(area[g] <= 1.1 * avg + 2.0 * 1.4, "cluster {g} area {} vs avg {avg}", area[g]);
-        // Inside the canvas, near the centroid of its cells.
+        assert!((w * h - a / 0.5).abs() < 1e-6 * w * h, "bloated area of Grp_{g}");
+        assert!(a <= 1.1 * avg + 2.0 * 1.4, "cluster {g} area {} vs avg {avg}", a);
+        // Inside the canvas.
         let (x, y) = (c.placement.x[m.index()], c.placement.y[m.index()]);
         assert!(x - w / 2.0 >= -1e-9 && x + w / 2.0 <= 400.0 + 1e-9);
         assert!(y - h / 2.0 >= -1e-9 && y + h / 2.0 <= 400.0 + 1e-9);
@@ -208,7 +208,7 @@ fn clustering_is_deterministic_and_rejects_bad_input() {
     assert_eq!(a.netlist, b.netlist);
     assert_eq!(a.placement, b.placement);
     assert!(cluster(&nl, &ClusterConfig { clusters: 0, ..Default::default() }).is_err());
-    assert!(cluster(&nl, &ClusterConfig { utilization: 0.0, ..Default::default() }).is_err());
+    assert!(cluster(&nl, &ClusterConfig { utilization: Some(0.0), ..Default::default() }).is_err());
     let (soft, _) = crate::generate::generate(&Default::default()).unwrap();
     assert!(cluster(&soft, &ClusterConfig::default()).is_err());
 }

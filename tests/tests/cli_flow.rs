@@ -1,0 +1,105 @@
+//! The flat-netlist flow end to end: a generated flat netlist (standard cells, hard macros,
+//! ports, one high-fanout net) → `chipfloor cluster` → `chipfloor place --method sa` → a legal
+//! placement with its costs, scored with `cluster --score` (macro-only HPWL); and the same
+//! clustering twice gives the same files.
+
+use std::path::Path;
+use std::process::Output;
+
+use e2e::{run, scratch, stderr, stdout};
+use netlists::generate::{generate_flat, FlatGenConfig};
+use serde_json::Value;
+
+fn ok(o: &Output, what: &str) {
+    assert!(o.status.success(), "{what} failed: {}\n{}", stdout(o), stderr(o));
+}
+
+fn json_out(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stdout(o)))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn flat_netlist_clusters_places_and_scores() {
+    let dir = scratch("flow");
+    let cfg = FlatGenConfig { std_cells: 3000, clock_sinks: 600, ..Default::default() };
+    let (nl, pl) = generate_flat(&cfg).unwrap();
+    let flat = dir.join("flat.pb.txt");
+    netlists::pb_txt::write(&nl, Some(&pl), &flat).unwrap();
+
+    // Cluster (twice: same seed, same files).
+    let cl = dir.join("clustered");
+    let o = run(&["cluster", s(&flat), "--clusters", "40", "--out", s(&cl), "--format", "json"]);
+    ok(&o, "cluster");
+    let j = json_out(&o);
+    assert_eq!(j["clusters"], 40);
+    assert_eq!(j["std_cells"], 3000);
+    assert_eq!(j["ignored_high_fanout_nets"], 1, "the 600-sink net is ignored");
+    assert!(j["cut_nets"].as_u64().unwrap() < j["hyperedges"].as_u64().unwrap() / 2);
+    let netlist = cl.join("netlist.pb.txt");
+    let initial = cl.join("initial.plc");
+    let again = dir.join("again");
+    ok(&run(&["cluster", s(&flat), "--clusters", "40", "--out", s(&again)]), "cluster again");
+    assert_eq!(
+        std::fs::read(&netlist).unwrap(),
+        std::fs::read(again.join("netlist.pb.txt")).unwrap(),
+        "same seed, same clustered netlist"
+    );
+    let clustered = netlists::pb_txt::read(&netlist).unwrap();
+    let c = clustered.counts();
+    assert_eq!((c.soft_macros, c.hard_macros, c.ports, c.std_cells), (40, 8, 24, 0));
+
+    // The initial placement evaluates.
+    let o = run(&["eval", s(&netlist), s(&initial), "--format", "json"]);
+    ok(&o, "eval initial.plc");
+
+    // Simulated annealing from it: legal, with its costs.
+    let sa = dir.join("sa");
+    let o = run(&[
+        "place",
+        s(&netlist),
+        "--plc",
+        s(&initial),
+        "--method",
+        "sa",
+        "--time-budget",
+        "2",
+        "--out",
+        s(&sa),
+    ]);
+    ok(&o, "place --method sa");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(sa.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["legality"]["legal"], true, "{report}");
+    for k in ["wirelength_cost", "density_cost", "congestion_cost"] {
+        let v = report[k].as_f64().unwrap_or(f64::NAN);
+        assert!(v.is_finite() && v >= 0.0, "{k} = {v}");
+    }
+
+    // Score it: the costs match the report, and the macro-only HPWL is positive.
+    let o =
+        run(&["cluster", s(&netlist), "--score", s(&sa.join("placement.plc")), "--format", "json"]);
+    ok(&o, "cluster --score");
+    let sc = json_out(&o);
+    let rel = |a: &Value, b: &Value| {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        (a - b).abs() <= 1e-6 * a.abs().max(1.0)
+    };
+    assert!(rel(&sc["wirelength_cost"], &report["wirelength_cost"]), "{sc} vs {report}");
+    assert!(rel(&sc["density_cost"], &report["density_cost"]), "{sc} vs {report}");
+    assert!(sc["macro_hpwl_um"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn cluster_rejects_a_clustered_netlist() {
+    let dir = scratch("flow-bad");
+    let (nl, pl) = netlists::generate::generate(&Default::default()).unwrap();
+    let p = dir.join("soft.pb.txt");
+    netlists::pb_txt::write(&nl, Some(&pl), &p).unwrap();
+    let o = run(&["cluster", s(&p), "--out", s(&dir.join("out"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("soft macros"), "{}", stderr(&o));
+}
