@@ -64,3 +64,16 @@ qt = "test -p netlists -p placer -p env"
 TOML
 say "libtorch: $TORCH_DIR"
 say "wrote $ROOT/.cargo/config.toml"
+
+# The service's browser test drives headless Chromium (Debian package `chromium`, or $CHROMIUM).
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="$(command -v sudo || true)"
+  if command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; }; then
+    say "installing chromium (for the service's browser test)"
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; } \
+      || say "could not install chromium: the service's browser test fails under CI without it"
+  else
+    say "chromium not found (and cannot apt-get it): the service's browser test fails under CI without it"
+  fi
+fi

@@ -357,7 +357,7 @@ fn run_job(st: &AppState, job: JobRow, live: Arc<LiveJob>) {
         st.shutting_down.load(Ordering::SeqCst) && !live.user_cancel.load(Ordering::SeqCst);
     let mut map = st.live.lock().unwrap_or_else(|e| e.into_inner());
     map.remove(&job.id);
-    if shutdown && !matches!(outcome, Ok(_)) {
+    if shutdown && outcome.is_err() {
         // Left `running`: queued again at the next start.
         return;
     }

@@ -64,11 +64,11 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    if !(args.max_upload_mb.is_finite() && args.max_upload_mb > 0.0)
-        || !(args.max_budget.is_finite() && args.max_budget >= 0.0)
-        || args.workers == Some(0)
-        || args.token.as_deref() == Some("")
-    {
+    let limits_ok = args.max_upload_mb.is_finite()
+        && args.max_upload_mb > 0.0
+        && args.max_budget.is_finite()
+        && args.max_budget >= 0.0;
+    if !limits_ok || args.workers == Some(0) || args.token.as_deref() == Some("") {
         eprintln!(
             "chipfloor-serve: error: --max-upload-mb must be > 0, --max-budget >= 0, --workers >= 1, --token non-empty"
         );
