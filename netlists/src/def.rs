@@ -759,6 +759,17 @@ fn match_key(name: &str, divider: char) -> String {
 /// component's line), and the LEF `SIZE` is used to turn the lower-left corner into a centre.
 /// It is an error when the DEF has components or pins and none of them matches.
 pub fn import(nl: &Netlist, def: &DefDesign, lef: Option<&LefLibrary>) -> Result<DefImport> {
+    import_onto(nl, def, lef, nl.initial_placement())
+}
+
+/// [`import`] starting from `base` (e.g. a `.plc` placement) instead of the netlist's own
+/// positions: nodes the DEF does not place keep their `base` position.
+pub fn import_onto(
+    nl: &Netlist,
+    def: &DefDesign,
+    lef: Option<&LefLibrary>,
+    base: Placement,
+) -> Result<DefImport> {
     if let Some(lib) = lef {
         def.check_models(lib)?;
     }
@@ -777,7 +788,7 @@ pub fn import(nl: &Netlist, def: &DefDesign, lef: Option<&LefLibrary>) -> Result
         }
     }
     let mut out = DefImport {
-        placement: nl.initial_placement(),
+        placement: base,
         canvas,
         origin,
         dbu,
@@ -869,6 +880,150 @@ pub fn import(nl: &Netlist, def: &DefDesign, lef: Option<&LefLibrary>) -> Result
         ));
     }
     Ok(out)
+}
+
+/// Builds a Circuit Training netlist from a DEF and its LEF library alone.
+///
+/// Components whose LEF macro is a block ([`crate::lef::LefMacro::is_block`]) become hard
+/// macros with one `MACRO_PIN` per LEF signal pin (`<instance>/<pin>`, offset from the LEF
+/// shapes; `POWER`/`GROUND` pins skipped); other components become standard cells. DEF pins
+/// become ports. Each DEF net becomes one net: the driver is the first connection that is an
+/// `INPUT` design pin or an `OUTPUT` LEF pin (else the first connection), the others are sinks;
+/// nets with fewer than two connections are dropped. Positions come from the DEF (centres,
+/// relative to the die's lower-left corner); the canvas is the die area. Names lose their DEF
+/// escapes. Errors: a component whose macro no LEF defines, a net naming an unknown component
+/// or pin, duplicate names.
+pub fn to_netlist(def: &DefDesign, lef: &LefLibrary) -> Result<Netlist> {
+    use crate::model::{NetlistBuilder, NodeSpec};
+    def.check_models(lef)?;
+    let dbu = def.dbu;
+    let (ox, oy) = def.die_area.map_or((0.0, 0.0), |(x0, y0, _, _)| (x0 / dbu, y0 / dbu));
+    let mut b = NetlistBuilder::new();
+    // (component name as written) -> (node id, LEF macro)
+    let mut comp: HashMap<&str, (NodeId, &crate::lef::LefMacro)> = HashMap::new();
+    let mut pin_node: HashMap<(NodeId, &str), NodeId> = HashMap::new();
+    let mut drives: HashMap<NodeId, bool> = HashMap::new();
+    for c in &def.components {
+        let Some(m) = lef.get(&c.model) else { continue };
+        let name = match_key(&c.name, def.divider);
+        let (x, y) = match c.location {
+            Some((lx, ly)) => {
+                let (cx, cy) = centre_from_lower_left(lx / dbu, ly / dbu, m.size, c.orientation);
+                (cx - ox, cy - oy)
+            }
+            None => (0.0, 0.0),
+        };
+        let kind = if m.is_block() { NodeKind::HardMacro } else { NodeKind::StdCell };
+        let id = b.push(NodeSpec {
+            name: name.clone(),
+            kind: Some(kind),
+            width: m.size.0,
+            height: m.size.1,
+            x,
+            y,
+            orientation: c.orientation,
+            line: c.line,
+            ..Default::default()
+        });
+        if comp.insert(c.name.as_str(), (id, m)).is_some() {
+            return Err(Error::parse(&def.path, c.line, format!("duplicate component {name}")));
+        }
+        if kind == NodeKind::HardMacro {
+            for p in &m.pins {
+                let usage = p.usage.as_deref().unwrap_or("SIGNAL").to_ascii_uppercase();
+                if usage == "POWER" || usage == "GROUND" {
+                    continue;
+                }
+                let pid = b.push(NodeSpec {
+                    name: format!("{name}/{}", p.name),
+                    kind: Some(NodeKind::HardMacroPin),
+                    owner: Some(name.clone()),
+                    offset: p.offset.unwrap_or((0.0, 0.0)),
+                    line: c.line,
+                    ..Default::default()
+                });
+                pin_node.insert((id, p.name.as_str()), pid);
+            }
+        }
+    }
+    let mut ports: HashMap<&str, NodeId> = HashMap::new();
+    for p in &def.pins {
+        let (x, y) = p.centre().map_or((0.0, 0.0), |(x, y)| (x / dbu - ox, y / dbu - oy));
+        let id = b.push(NodeSpec {
+            name: match_key(&p.name, def.divider),
+            kind: Some(NodeKind::Port),
+            x,
+            y,
+            line: p.line,
+            ..Default::default()
+        });
+        ports.insert(p.name.as_str(), id);
+        let input = p.direction.as_deref().is_some_and(|d| d.eq_ignore_ascii_case("INPUT"));
+        drives.insert(id, input);
+    }
+    let mut nets: Vec<(NodeId, Vec<NodeId>)> = Vec::new();
+    for n in &def.nets {
+        let mut ends: Vec<NodeId> = Vec::with_capacity(n.connections.len());
+        let mut outs: Vec<bool> = Vec::with_capacity(n.connections.len());
+        for (c, pin) in &n.connections {
+            let is_output = |m: &crate::lef::LefMacro| {
+                m.pin(pin)
+                    .and_then(|p| p.direction.as_deref())
+                    .is_some_and(|d| d.eq_ignore_ascii_case("OUTPUT"))
+            };
+            let end = if c == "*" {
+                continue;
+            } else if c.eq_ignore_ascii_case("PIN") {
+                ports.get(pin.as_str()).map(|&id| (id, drives.get(&id).copied().unwrap_or(false)))
+            } else {
+                match comp.get(c.as_str()) {
+                    Some(&(id, m)) if m.is_block() => {
+                        pin_node.get(&(id, pin.as_str())).map(|&p| (p, is_output(m)))
+                    }
+                    Some(&(id, m)) => Some((id, is_output(m))),
+                    None => None,
+                }
+            };
+            let Some((id, out)) = end else {
+                return Err(Error::parse(
+                    &def.path,
+                    n.line,
+                    format!(
+                        "net {} connects ( {c} {pin} ), which the DEF/LEF do not define",
+                        n.name
+                    ),
+                ));
+            };
+            ends.push(id);
+            outs.push(out);
+        }
+        if ends.len() < 2 {
+            continue;
+        }
+        let d = outs.iter().position(|&o| o).unwrap_or(0);
+        let driver = ends[d];
+        let sinks: Vec<NodeId> =
+            ends.iter().enumerate().filter(|&(k, _)| k != d).map(|(_, &v)| v).collect();
+        nets.push((driver, sinks));
+    }
+    if let Some((x0, y0, x1, y1)) = def.die_area {
+        let (w, h) = ((x1 - x0) / dbu, (y1 - y0) / dbu);
+        b.header.canvas = Some((w, h));
+        b.header.comments.push(format!(" FP bbox: {{0 0}} {{{w} {h}}}"));
+    }
+    if let Some(d) = &def.design {
+        b.header.comments.push(format!(" Block : {d}"));
+        b.header.block = Some(d.clone());
+    }
+    let mut nl = b.build().map_err(|e| Error::parse(&def.path, e.line, e.message))?;
+    nets.sort_by_key(|n| n.0); // stable: file order within a driver
+    let mut out = crate::model::Nets::default();
+    out.sink_start.push(0);
+    for (d, sinks) in &nets {
+        out.push(*d, 1.0, sinks);
+    }
+    nl.nets = out;
+    Ok(nl)
 }
 
 /// Oriented footprint `(width, height)` of an N-orientation `size`.
@@ -1116,7 +1271,7 @@ pub fn write_tcl(nl: &Netlist, pl: &Placement, opts: &DefExportOptions) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::NodeSpec;
+    use crate::model::{NetId, NodeSpec};
     use crate::NetlistBuilder;
 
     const DEF: &str = "VERSION 5.8 ;\nDIVIDERCHAR \"/\" ;\nBUSBITCHARS \"[]\" ;\nDESIGN top ;\n\
@@ -1462,6 +1617,13 @@ NETS 1 ;\n- n1 ( PIN in ) ( a/m\\[0\\] A ) ( b D + SYNTHESIZED )\n  + ROUTED m1 
             );
         }
 
+        // DEF + LEF alone: the same macros, ports and macro pins as the CT netlist (no nets:
+        // the floorplan DEF has none).
+        let built = to_netlist(&placed, &lef).unwrap();
+        let (c, e) = (built.counts(), nl.counts());
+        assert_eq!((c.hard_macros, c.ports, c.hard_macro_pins), (133, e.ports, e.hard_macro_pins));
+        assert_eq!(built.nets.len(), 0);
+
         let fp = read(&defdir.join("ariane133_fp.def")).unwrap();
         let imp = import(&nl, &fp, Some(&lef)).unwrap();
         assert_eq!((imp.matched_hard_macros, imp.unplaced.len()), (133, 133));
@@ -1495,6 +1657,35 @@ NETS 1 ;\n- n1 ( PIN in ) ( a/m\\[0\\] A ) ( b D + SYNTHESIZED )\n  + ROUTED m1 
                 let _ = crate::lef::parse_str(&text, Path::new("t.lef"));
             }
         }
+    }
+
+    #[test]
+    fn def_and_lef_alone_build_a_netlist() {
+        let d = parse(DEF).unwrap();
+        let lef = crate::lef::parse_str(
+            "MACRO ram\n CLASS BLOCK ;\n SIZE 10 BY 20 ;\n PIN A\n DIRECTION INPUT ;\n PORT\n RECT 0 0 1 1 ;\n END\n END A\n PIN D\n DIRECTION OUTPUT ;\n PORT\n RECT 9 19 10 20 ;\n END\n END D\n PIN VDD\n USE POWER ;\n END VDD\nEND ram\nMACRO INV\n CLASS CORE ;\n SIZE 1 BY 1 ;\nEND INV\n",
+            Path::new("t.lef"),
+        )
+        .unwrap();
+        let nl = to_netlist(&d, &lef).unwrap();
+        let c = nl.counts();
+        assert_eq!((c.hard_macros, c.hard_macro_pins, c.std_cells, c.ports), (2, 4, 1, 2));
+        assert_eq!(nl.header.canvas, Some((100.0, 80.0)));
+        let a = nl.find("a/m[0]").unwrap().index();
+        assert_eq!((nl.x[a], nl.y[a]), (6.0, 12.0));
+        assert_eq!(nl.pin_offset[nl.find("a/m[0]/D").unwrap().index()], (4.5, 9.5));
+        assert_eq!(nl.nets.len(), 1);
+        assert_eq!(nl.nets.driver[0], nl.find("in").unwrap());
+        let sinks: Vec<&str> = nl.nets.sinks_of(NetId(0)).iter().map(|&s| nl.name(s)).collect();
+        assert_eq!(sinks, vec!["a/m[0]/A", "b/D"]);
+        // The built netlist imports its own DEF exactly.
+        let imp = import(&nl, &d, Some(&lef)).unwrap();
+        assert_eq!((imp.matched_hard_macros, imp.matched_std_cells, imp.matched_ports), (2, 1, 2));
+        assert_eq!(imp.placement.x, nl.x);
+        // A net naming an unknown pin.
+        let bad = parse(&DEF.replace("( b D + SYNTHESIZED )", "( b Z )")).unwrap();
+        let e = to_netlist(&bad, &lef).unwrap_err().to_string();
+        assert_eq!(e, "t.def:31: net n1 connects ( b Z ), which the DEF/LEF do not define");
     }
 
     #[test]
