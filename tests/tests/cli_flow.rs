@@ -1,6 +1,7 @@
 //! The flat-netlist flow end to end: a generated flat netlist (standard cells, hard macros,
 //! ports, one high-fanout net) → `chipfloor cluster` → `chipfloor place --method sa` → a legal
-//! placement with its costs, scored with `cluster --score` (macro-only HPWL); and the same
+//! placement with its costs, scored with `cluster --score` (macro-only HPWL) → `chipfloor
+//! convert --to def` (skipped with a note when the build has no `convert`); and the same
 //! clustering twice gives the same files.
 
 use std::path::Path;
@@ -91,6 +92,31 @@ fn flat_netlist_clusters_places_and_scores() {
     assert!(rel(&sc["wirelength_cost"], &report["wirelength_cost"]), "{sc} vs {report}");
     assert!(rel(&sc["density_cost"], &report["density_cost"]), "{sc} vs {report}");
     assert!(sc["macro_hpwl_um"].as_f64().unwrap() > 0.0);
+
+    // Back to the physical flow: the placed macros as DEF (when this build has `convert`).
+    let probe = run(&["convert", "--help"]);
+    if !probe.status.success() {
+        eprintln!("note: this build has no `chipfloor convert`; DEF step skipped");
+        return;
+    }
+    let def = dir.join("placed.def");
+    let o = run(&[
+        "convert",
+        s(&netlist),
+        "--plc",
+        s(&sa.join("placement.plc")),
+        "--to",
+        "def",
+        "--out",
+        s(&def),
+    ]);
+    ok(&o, "convert --to def");
+    let text = std::fs::read_to_string(&def).unwrap();
+    assert!(text.contains("COMPONENTS 8 ;"), "{text}");
+    assert!(text.matches("+ PLACED").count() + text.matches("+ FIXED").count() >= 8);
+    for m in 0..8 {
+        assert!(text.contains(&format!("- M{m} ")), "M{m} missing from the DEF");
+    }
 }
 
 #[test]
