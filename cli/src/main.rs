@@ -49,6 +49,9 @@ enum Command {
     /// Train the RL policy with PPO (one netlist, a folder of netlists, or generated ones);
     /// --resume continues a run exactly, --init-from fine-tunes a checkpoint.
     Train(commands::train::Args),
+    /// Convert between .pb.txt, Bookshelf, DEF (+LEF) and OpenROAD Tcl (positions from a .plc
+    /// or a DEF matched by names).
+    Convert(commands::convert::Args),
     /// Write seeded synthetic netlists (.pb.txt + .plc).
     Generate(commands::generate::Args),
     /// Cluster a flat netlist's standard cells into soft macros: writes netlist.pb.txt and
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Render(a) => commands::render::run(a, &mut out),
         Command::Compare(a) => commands::compare::run(a, &mut out),
         Command::Train(a) => commands::train::run(a, &mut out),
+        Command::Convert(a) => commands::convert::run(a, &mut out),
         Command::Generate(a) => commands::generate::run(a, &mut out),
         Command::Cluster(a) => commands::cluster::run(a, &mut out),
         Command::PlotMetrics(a) => commands::train::plot(a, &mut out),

@@ -2,6 +2,7 @@
 
 pub(crate) mod cluster;
 pub(crate) mod compare;
+pub(crate) mod convert;
 pub(crate) mod demo;
 pub(crate) mod eval;
 pub(crate) mod generate;
