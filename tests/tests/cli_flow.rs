@@ -53,9 +53,15 @@ fn flat_netlist_clusters_places_and_scores() {
     let c = clustered.counts();
     assert_eq!((c.soft_macros, c.hard_macros, c.ports, c.std_cells), (40, 8, 24, 0));
 
-    // The initial placement evaluates.
+    // `eval` reads the clustered files back and reproduces the costs `cluster` reported.
     let o = run(&["eval", s(&netlist), s(&initial), "--format", "json"]);
     ok(&o, "eval initial.plc");
+    let ev = json_out(&o);
+    for k in ["wirelength_cost", "density_cost", "congestion_cost", "hpwl_um"] {
+        let (a, b) = (ev[k].as_f64().unwrap(), j["initial"][k].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{k}: eval {a}, cluster {b}");
+    }
+    assert_eq!(ev["params"]["grid_cols"], j["grid"][0]);
 
     // Simulated annealing from it: legal, with its costs.
     let sa = dir.join("sa");
@@ -128,4 +134,58 @@ fn cluster_rejects_a_clustered_netlist() {
     let o = run(&["cluster", s(&p), "--out", s(&dir.join("out"))]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("soft macros"), "{}", stderr(&o));
+}
+
+/// The whole flow on the flat ariane133 (88k standard cells): cluster, 60 s of simulated
+/// annealing, scores, DEF. A benchmark, not a CI test:
+/// `cargo test --release -p e2e --test cli_flow -- --ignored --nocapture`.
+#[test]
+#[ignore = "benchmark: about 75 s"]
+fn ariane133_flat_flow_benchmark() {
+    let Some(shared) = e2e::shared() else { return };
+    let flat = shared.join("benchmarks/ariane133_ng45_flat/netlist.pb.txt.gz");
+    let dir = scratch("flow-ariane");
+    let cl = dir.join("clustered");
+    let t = std::time::Instant::now();
+    let o = run(&["cluster", s(&flat), "--out", s(&cl)]);
+    ok(&o, "cluster");
+    println!("cluster ({:.1} s wall):\n{}", t.elapsed().as_secs_f64(), stdout(&o));
+    let netlist = cl.join("netlist.pb.txt");
+    let sa = dir.join("sa");
+    let t = std::time::Instant::now();
+    let o = run(&[
+        "place",
+        s(&netlist),
+        "--plc",
+        s(&cl.join("initial.plc")),
+        "--method",
+        "sa",
+        "--time-budget",
+        "60",
+        "--out",
+        s(&sa),
+    ]);
+    ok(&o, "place --method sa");
+    println!("place sa ({:.1} s wall):\n{}", t.elapsed().as_secs_f64(), stdout(&o));
+    let o = run(&["cluster", s(&netlist), "--score", s(&sa.join("placement.plc"))]);
+    ok(&o, "cluster --score");
+    println!("score:\n{}", stdout(&o));
+    if run(&["convert", "--help"]).status.success() {
+        let def = dir.join("placed.def");
+        let o = run(&[
+            "convert",
+            s(&netlist),
+            "--plc",
+            s(&sa.join("placement.plc")),
+            "--to",
+            "def",
+            "--out",
+            s(&def),
+        ]);
+        ok(&o, "convert --to def");
+        println!("{}", stdout(&o));
+        assert!(std::fs::read_to_string(&def).unwrap().contains("COMPONENTS 133 ;"));
+    } else {
+        println!("note: this build has no `chipfloor convert`; DEF step skipped");
+    }
 }

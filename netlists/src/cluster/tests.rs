@@ -236,3 +236,35 @@ fn grid_choice_fits_the_macros() {
     assert!(cw.max(ch) / cw.min(ch) <= 1.5);
     assert!((500..=4096).contains(&(g.cols * g.rows)));
 }
+
+#[test]
+fn ports_group_by_side_and_gap() {
+    let mut b = crate::NetlistBuilder::new();
+    // Left side: 0, 10, 20 (one group: within one cell of 100), 500 (new group: gap);
+    // bottom side: 300, 350 (one group); right side: 50.
+    for (i, &(x, y)) in [
+        (0.0, 0.0),
+        (0.0, 10.0),
+        (0.0, 20.0),
+        (0.0, 500.0),
+        (300.0, 0.5),
+        (350.0, 0.5),
+        (999.0, 50.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        b.push(crate::NodeSpec {
+            name: format!("p{i}"),
+            kind: Some(NodeKind::Port),
+            x,
+            y,
+            ..Default::default()
+        });
+    }
+    let nl = b.build().unwrap();
+    let groups = port_groups(&nl, (1000.0, 1000.0), (10, 10));
+    let names: Vec<Vec<&str>> =
+        groups.iter().map(|g| g.iter().map(|&p| nl.name(p)).collect()).collect();
+    assert_eq!(names, vec![vec!["p0", "p1", "p2"], vec!["p3"], vec!["p6"], vec!["p4", "p5"]]);
+}
