@@ -14,7 +14,11 @@
 use netlists::plc::PlcHeader;
 use netlists::{Netlist, NodeKind};
 
+use serde_json::{json, Map, Value};
+
 use crate::cost::{CostBreakdown, CostParams, CostWeights};
+use crate::legality::LegalityReport;
+use crate::pipeline::StageReport;
 
 /// The chipfloor version written into headers.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -115,6 +119,71 @@ pub fn plc_header(
     }
 }
 
+/// The costs as `chipfloor eval --format json`, `place`'s and the service's `report.json` give
+/// them: the three components, `hpwl_um`, net counts, `unvalidated` and a `proxy` object keyed
+/// by explicit weights (`proxy[wl=1,den=0.5,cong=0.5]`, one entry per `weights`).
+pub fn costs_json(c: &CostBreakdown, weights: &[CostWeights]) -> Map<String, Value> {
+    let proxies: Map<String, Value> =
+        weights.iter().map(|&w| (w.to_string(), json!(c.proxy(w)))).collect();
+    let v = json!({
+        "wirelength_cost": c.wirelength_cost,
+        "density_cost": c.density_cost,
+        "congestion_cost": c.congestion_cost,
+        "hpwl_um": c.hpwl,
+        "net_weight_sum": c.net_weight_sum,
+        "nets": c.nets,
+        "congestion_nets_skipped_oob": c.congestion_nets_skipped_oob,
+        "proxy": proxies,
+        "unvalidated": c.has_std_cells,
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The cost parameters as a JSON object (the keys of `eval --format json` and `report.json`).
+pub fn params_json(p: &CostParams) -> Value {
+    json!({
+        "canvas_width": p.canvas_width,
+        "canvas_height": p.canvas_height,
+        "grid_cols": p.cols,
+        "grid_rows": p.rows,
+        "hroutes_per_micron": p.hroutes_per_micron,
+        "vroutes_per_micron": p.vroutes_per_micron,
+        "hrouting_alloc": p.hrouting_alloc,
+        "vrouting_alloc": p.vrouting_alloc,
+        "smooth_range": p.smooth_range,
+        "oob": p.oob.as_str(),
+        "square_soft_macros": p.square_soft_macros,
+    })
+}
+
+/// The legality report as a JSON object (the keys of `eval --format json` and `report.json`).
+pub fn legality_json(l: &LegalityReport) -> Value {
+    json!({
+        "legal": l.is_legal(),
+        "hard_macro_overlap_pairs": l.hard_macro_overlap_pairs,
+        "hard_macro_overlap_area": l.hard_macro_overlap_area,
+        "hard_macros_outside_canvas": l.hard_macros_outside_canvas,
+        "soft_macros_outside_canvas": l.soft_macros_outside_canvas,
+    })
+}
+
+/// Pipeline stage reports as a JSON array of `{name, seconds, stats: {..}}`.
+pub fn stages_json(stages: &[StageReport]) -> Value {
+    Value::Array(
+        stages
+            .iter()
+            .map(|s| {
+                let stats: Map<String, Value> =
+                    s.stats.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                json!({ "name": s.name, "seconds": s.seconds, "stats": stats })
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +232,39 @@ mod tests {
         let mut pl2 = nl.initial_placement();
         back.apply_strict(&nl, &mut pl2, std::path::Path::new("x.plc")).unwrap();
         assert_eq!(evaluate(&nl, &pl2, &again).unwrap(), costs);
+    }
+
+    #[test]
+    fn json_pieces_have_the_report_keys() {
+        let (nl, pl) = generate(&GenConfig { seed: 3, ..GenConfig::default() }).unwrap();
+        let params = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+        let costs = evaluate(&nl, &pl, &params).unwrap();
+        let c = costs_json(&costs, &CostWeights::STANDARD);
+        let keys: Vec<&str> = c.keys().map(String::as_str).collect();
+        for k in ["wirelength_cost", "density_cost", "congestion_cost", "hpwl_um", "proxy"] {
+            assert!(keys.contains(&k), "{keys:?}");
+        }
+        let w = CostWeights::STANDARD[0];
+        assert_eq!(c["proxy"][w.to_string()].as_f64(), Some(costs.proxy(w)));
+        assert_eq!(c["proxy"].as_object().unwrap().len(), CostWeights::STANDARD.len());
+        let p = params_json(&params);
+        assert_eq!(p["grid_cols"].as_u64(), Some(params.cols as u64));
+        assert_eq!(p["oob"], params.oob.as_str());
+        let l = legality_json(&crate::legality::check(
+            &nl,
+            &pl,
+            params.canvas_width,
+            params.canvas_height,
+        ));
+        assert!(l["legal"].is_boolean());
+        let st = vec![StageReport {
+            name: "sa".into(),
+            seconds: 0.5,
+            stats: vec![("moves".into(), 10.0)],
+        }];
+        assert_eq!(
+            stages_json(&st),
+            json!([{ "name": "sa", "seconds": 0.5, "stats": { "moves": 10.0 } }])
+        );
     }
 }

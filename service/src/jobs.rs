@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use netlists::{plc, Netlist, Placement};
-use placer::cost::{CostBreakdown, CostOverrides, CostParams, CostWeights};
-use placer::legality::LegalityReport;
-use placer::pipeline::{self, Method, PipelineConfig, StageReport};
+use placer::cost::{CostOverrides, CostParams, CostWeights};
+use placer::output::{costs_json, legality_json, params_json, stages_json};
+use placer::pipeline::{self, Method, PipelineConfig};
 use placer::place::ProgressSink;
 use placer::render::{render_png, render_svg, Heatmap, RenderOptions};
 use serde::Deserialize;
@@ -411,7 +411,7 @@ pub fn execute(
     let h = placer::output::plc_header(nl, params, &res.costs, &notes);
     let plc_text = plc::to_string(nl, &res.placement, &h);
 
-    let costs = costs_json(&res.costs);
+    let costs = costs_json(&res.costs, &CostWeights::STANDARD);
     let mut doc = Map::new();
     doc.insert("chipfloor_version".into(), json!(placer::output::VERSION));
     doc.insert("job_id".into(), json!(spec.id));
@@ -449,69 +449,6 @@ pub fn execute(
     summary.insert("legality".into(), legality_json(&res.legality));
     summary.insert("runtime_s".into(), json!(res.seconds));
     Ok(Value::Object(summary))
-}
-
-// The JSON pieces below have the keys of `chipfloor place`'s report.json (the CLI keeps its
-// own copy in `cli/src/report.rs`; the two are small and the keys are the contract).
-
-/// The costs: components, `hpwl_um`, net counts and `proxy` keyed by explicit weights.
-pub fn costs_json(c: &CostBreakdown) -> Map<String, Value> {
-    let proxies: Map<String, Value> =
-        CostWeights::STANDARD.iter().map(|&w| (w.to_string(), json!(c.proxy(w)))).collect();
-    let v = json!({
-        "wirelength_cost": c.wirelength_cost,
-        "density_cost": c.density_cost,
-        "congestion_cost": c.congestion_cost,
-        "hpwl_um": c.hpwl,
-        "net_weight_sum": c.net_weight_sum,
-        "nets": c.nets,
-        "congestion_nets_skipped_oob": c.congestion_nets_skipped_oob,
-        "proxy": proxies,
-        "unvalidated": c.has_std_cells,
-    });
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-fn params_json(p: &CostParams) -> Value {
-    json!({
-        "canvas_width": p.canvas_width,
-        "canvas_height": p.canvas_height,
-        "grid_cols": p.cols,
-        "grid_rows": p.rows,
-        "hroutes_per_micron": p.hroutes_per_micron,
-        "vroutes_per_micron": p.vroutes_per_micron,
-        "hrouting_alloc": p.hrouting_alloc,
-        "vrouting_alloc": p.vrouting_alloc,
-        "smooth_range": p.smooth_range,
-        "oob": p.oob.as_str(),
-        "square_soft_macros": p.square_soft_macros,
-    })
-}
-
-fn legality_json(l: &LegalityReport) -> Value {
-    json!({
-        "legal": l.is_legal(),
-        "hard_macro_overlap_pairs": l.hard_macro_overlap_pairs,
-        "hard_macro_overlap_area": l.hard_macro_overlap_area,
-        "hard_macros_outside_canvas": l.hard_macros_outside_canvas,
-        "soft_macros_outside_canvas": l.soft_macros_outside_canvas,
-    })
-}
-
-fn stages_json(stages: &[StageReport]) -> Value {
-    Value::Array(
-        stages
-            .iter()
-            .map(|s| {
-                let stats: Map<String, Value> =
-                    s.stats.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-                json!({ "name": s.name, "seconds": s.seconds, "stats": stats })
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]
