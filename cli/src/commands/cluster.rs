@@ -46,6 +46,12 @@ pub(crate) struct Args {
     /// Placement grid COLSxROWS (default: chosen automatically).
     #[arg(long, value_name = "COLSxROWS")]
     grid: Option<String>,
+    /// Canvas width and height in um (default: the netlist's, else sqrt(area / 0.6) square).
+    #[arg(long, num_args = 2, value_names = ["W", "H"])]
+    canvas: Option<Vec<f64>>,
+    /// Partition the standard cells alone (no hard-macro and port anchor vertices).
+    #[arg(long)]
+    no_anchors: bool,
     /// Evaluate this placement of NETLIST instead of clustering (costs and macro-only HPWL).
     #[arg(long, value_name = "PLC", conflicts_with = "out")]
     score: Option<PathBuf>,
@@ -71,7 +77,8 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         high_fanout: args.high_fanout,
         imbalance: args.imbalance,
         grid: args.grid.as_deref().map(parse_grid).transpose()?,
-        canvas: None,
+        canvas: args.canvas.as_deref().map(|c| (c[0], c[1])),
+        anchors: !args.no_anchors,
     };
     let c = cluster(&nl, &cfg).map_err(|e| Failure::input(anyhow::anyhow!("{e}")))?;
     let params = CostParams::resolve(&c.netlist, Some(&c.plc_header), &CostOverrides::default())

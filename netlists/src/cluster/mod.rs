@@ -77,6 +77,9 @@ pub struct ClusterConfig {
     pub grid: Option<(u32, u32)>,
     /// Canvas (width, height); `None`: the netlist's, else the default rule.
     pub canvas: Option<(f64, f64)>,
+    /// Hard macros and port groups take part in the partition as zero-area anchor vertices
+    /// (default); `false`: the partition sees standard cells only.
+    pub anchors: bool,
 }
 
 impl Default for ClusterConfig {
@@ -89,6 +92,7 @@ impl Default for ClusterConfig {
             imbalance: 0.1,
             grid: None,
             canvas: None,
+            anchors: true,
         }
     }
 }
@@ -227,8 +231,8 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         let i = id.index();
         match nl.kinds[i] {
             NodeKind::StdCell => Some(cell_index[i]),
-            NodeKind::Port => Some(anchor_of[i]),
-            NodeKind::HardMacroPin => nl.owner[i].map(|o| anchor_of[o.index()]),
+            NodeKind::Port if cfg.anchors => Some(anchor_of[i]),
+            NodeKind::HardMacroPin if cfg.anchors => nl.owner[i].map(|o| anchor_of[o.index()]),
             _ => None,
         }
     };

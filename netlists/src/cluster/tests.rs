@@ -207,6 +207,10 @@ fn clustering_is_deterministic_and_rejects_bad_input() {
     assert_eq!(a.assignment, b.assignment);
     assert_eq!(a.netlist, b.netlist);
     assert_eq!(a.placement, b.placement);
+    // Without anchors the partition sees standard cells only: fewer hyperedges, all cells kept.
+    let na = cluster(&nl, &ClusterConfig { anchors: false, ..cfg.clone() }).unwrap();
+    assert!(na.stats.hyperedges < a.stats.hyperedges);
+    assert_eq!(na.assignment.iter().flatten().count(), 800);
     assert!(cluster(&nl, &ClusterConfig { clusters: 0, ..Default::default() }).is_err());
     assert!(cluster(&nl, &ClusterConfig { utilization: Some(0.0), ..Default::default() }).is_err());
     let (soft, _) = crate::generate::generate(&Default::default()).unwrap();
