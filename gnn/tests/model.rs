@@ -98,7 +98,7 @@ fn distribution_helpers_are_consistent() {
 fn checkpoint_round_trip_gives_identical_outputs() {
     tch::manual_seed(5);
     let e = env_for(4, 32);
-    let cfg = ModelConfig { grid: 32, hidden: 8, gcn_layers: 2 };
+    let cfg = ModelConfig { grid: 32, hidden: 8, gcn_layers: 2, ..Default::default() };
     let vs = nn::VarStore::new(Device::Cpu);
     let net = PolicyValueNet::new(&vs.root(), cfg);
     let dir = std::env::temp_dir().join(format!("chipfloor-gnn-{}", std::process::id()));
@@ -123,4 +123,16 @@ fn default_model_has_ct_parameter_count() {
     // CIRCUIT_TRAINING.md §5.6: about 125.8 k parameters.
     assert!((125_000..=126_500).contains(&n), "{n} parameters");
     let _ = Kind::Float;
+}
+
+#[test]
+fn config_line_round_trips_and_old_lines_mean_plain_relu() {
+    let c = ModelConfig { grid: 32, head_leak: 0.05, ..Default::default() };
+    assert_eq!(ModelConfig::from_line(&c.to_line()).unwrap(), c);
+    // A line written before head_leak existed: Circuit Training's plain ReLU.
+    let old = ModelConfig::from_line("hidden=8 gcn_layers=3 grid=128").unwrap();
+    assert_eq!(old.head_leak, 0.0);
+    assert_eq!(ModelConfig::default().head_leak, gnn::model::DEFAULT_HEAD_LEAK);
+    assert!(ModelConfig::from_line("hidden=8 gcn_layers=3 grid=128 head_leak=1.5").is_err());
+    assert!(ModelConfig::from_line("hidden=8 gcn_layers=3 grid=128 head_leak=x").is_err());
 }

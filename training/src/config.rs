@@ -115,7 +115,7 @@ impl SoftMode {
 }
 
 /// Model sizes (mirrors [`gnn::ModelConfig`], serialisable).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
     /// Hidden width (8).
@@ -125,6 +125,10 @@ pub struct ModelSpec {
     /// Side of the action grid (128; a multiple of 16 at least as large as every netlist's
     /// grid).
     pub grid: i64,
+    /// Negative slope of the policy head's activations ([`gnn::ModelConfig::head_leak`]);
+    /// runs written before it existed load with 0 (plain ReLU).
+    #[serde(default)]
+    pub head_leak: f64,
 }
 
 impl Default for ModelSpec {
@@ -135,13 +139,23 @@ impl Default for ModelSpec {
 
 impl From<ModelConfig> for ModelSpec {
     fn from(c: ModelConfig) -> Self {
-        ModelSpec { hidden: c.hidden, gcn_layers: c.gcn_layers, grid: c.grid }
+        ModelSpec {
+            hidden: c.hidden,
+            gcn_layers: c.gcn_layers,
+            grid: c.grid,
+            head_leak: c.head_leak,
+        }
     }
 }
 
 impl From<ModelSpec> for ModelConfig {
     fn from(s: ModelSpec) -> Self {
-        ModelConfig { hidden: s.hidden, gcn_layers: s.gcn_layers, grid: s.grid }
+        ModelConfig {
+            hidden: s.hidden,
+            gcn_layers: s.gcn_layers,
+            grid: s.grid,
+            head_leak: s.head_leak,
+        }
     }
 }
 

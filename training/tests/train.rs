@@ -42,7 +42,7 @@ fn cfg(iterations: u64) -> TrainConfig {
         seed: 7,
         iterations,
         ppo: PpoConfig { episodes_per_iteration: 4, minibatch: 8, epochs: 2, ..Default::default() },
-        model: ModelSpec { hidden: 8, gcn_layers: 2, grid: 32 },
+        model: ModelSpec { hidden: 8, gcn_layers: 2, grid: 32, ..ModelSpec::default() },
         soft: SoftMode::Keep,
         eval_every: 2,
         ..Default::default()
