@@ -8,13 +8,19 @@
 //! - policy head: `Dense(7h → (G/16)²·32)`, reshape to `32 × G/16 × G/16`, four stride-2
 //!   transposed convolutions (16, 8, 4, 2 channels; TF "same": `padding = 0`, keep the first
 //!   `2n` rows and columns) and a stride-1 one to 1 channel, giving `G²` logits, row-major.
-//!   Logits become `log(softmax + 1e-6)` (CT always applies this) and masked cells get
-//!   `−2³² + 1`.
+//!   Masked cells get the logit `−2³² + 1` and the log-probabilities are a log-softmax over
+//!   the legal cells.
 //!
 //! Deliberate departures from CT (`CIRCUIT_TRAINING.md` §11.3): padded edges and padded nodes
 //! are masked out of the aggregation, the edge statistics and the attention, so a graph's
 //! outputs do not depend on how much padding its batch needed; and the policy head's
-//! activations are leaky ReLUs by default ([`ModelConfig::head_leak`], `0` restores CT's).
+//! activations are leaky ReLUs by default ([`ModelConfig::head_leak`], `0` restores CT's);
+//! and the policy is a softmax over the legal cells, where CT takes `log(softmax + 1e-6)`
+//! over every cell and masks afterwards. With CT's floor, legal cells whose probability falls
+//! far below `1e-6` all get the same log-probability: the entropy bonus can then raise the
+//! entropy of the renormalised legal distribution by moving probability onto illegal cells,
+//! and on small CPU batches it did (entropy up to `ln(#legal cells)`, approximate KL exactly
+//! 0, a frozen greedy policy). Greedy (arg-max) actions are the same either way.
 
 use std::path::Path;
 
@@ -223,8 +229,10 @@ impl PolicyValueNet {
         let readout = Tensor::cat(&[&h_meta, &mean, &var, &max, &min, &attended, &h_cur], -1); // [B,7h]
         let value = self.value.forward(&readout).squeeze_dim(-1);
         let logits = self.policy_logits(&readout);
-        let logp = (logits.softmax(-1, Kind::Float) + 1e-6).log();
-        let logp = logp.masked_fill(&b.mask.logical_not(), MASKED_LOGIT);
+        // Softmax over the legal cells only (see the module notes: no `+ 1e-6` floor).
+        let logp = logits
+            .masked_fill(&b.mask.logical_not(), MASKED_LOGIT)
+            .log_softmax(-1, Kind::Float);
         (logp, value)
     }
 
