@@ -29,6 +29,10 @@ pub(crate) struct Args {
     /// starting point of methods that refine one, and cost parameters from its header.
     #[arg(long)]
     plc: Option<PathBuf>,
+    /// Also write the placement as a DEF (hard macros as COMPONENTS, PLACED or FIXED, ports as
+    /// PINS; 1000 database units per micron; die = the canvas). See `chipfloor convert`.
+    #[arg(long, value_name = "FILE")]
+    def_out: Option<PathBuf>,
     /// Placement method: random, greedy, sa, or rl (a trained policy, see --checkpoint).
     #[arg(long, default_value = "greedy")]
     method: String,
@@ -244,6 +248,16 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     let h = placer::output::plc_header(&nl, &params, &res.costs, &extra_notes);
     let plc_path = dir.join("placement.plc");
     write_file(&plc_path, plc::to_string(&nl, &res.placement, &h).as_bytes())?;
+    if let Some(def_path) = &args.def_out {
+        let opts = netlists::def::DefExportOptions {
+            die_area: Some((params.canvas_width, params.canvas_height)),
+            ..Default::default()
+        };
+        write_file(
+            def_path,
+            netlists::def::write_placement(&nl, &res.placement, &opts).as_bytes(),
+        )?;
+    }
     let ropts = RenderOptions {
         heatmap: Heatmap::parse(&args.heatmap).unwrap_or_default(),
         size_px: args.size,
@@ -274,7 +288,11 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     doc.insert("written_illegal".into(), json!(!legal));
     doc.insert("runtime_s".into(), json!(res.seconds));
     doc.insert("stages".into(), stages_json(&res.stages));
-    doc.insert("files".into(), json!({ "plc": plc_path, "svg": svg_path, "png": png_path }));
+    let mut files = json!({ "plc": plc_path, "svg": svg_path, "png": png_path });
+    if let Some(d) = &args.def_out {
+        files["def"] = json!(d);
+    }
+    doc.insert("files".into(), files);
     let report_path = dir.join("report.json");
     let text = serde_json::to_string_pretty(&Value::Object(doc)).map_err(Failure::other)?;
     write_file(&report_path, format!("{text}\n").as_bytes())?;
@@ -290,5 +308,8 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         png_path.display(),
         report_path.display()
     );
+    if let Some(def_path) = &args.def_out {
+        outln!(out, "wrote    {} (DEF)", def_path.display());
+    }
     Ok(())
 }
