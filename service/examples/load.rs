@@ -49,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
                 workers,
                 max_upload_bytes: 64 << 20,
                 max_budget_s: 60.0,
+                checkpoints_dir: None,
             };
             let (tx, rx) = tokio::sync::oneshot::channel();
             tokio::spawn(async move {

@@ -546,6 +546,24 @@ async fn submit(
         }
     };
     let options = JobOptions::parse(u.options.as_deref().unwrap_or("")).map_err(ApiError::bad)?;
+    match (method, &options.checkpoint) {
+        (jobs::JobMethod::Rl, c) => {
+            // The checkpoint is a name inside the server's folder, checked here (a cheap
+            // look-up) so that a bad one is a 400 at submission.
+            let c = c.as_deref().unwrap_or("");
+            if st.cfg.checkpoints_dir.is_some() && c.is_empty() {
+                return Err(ApiError::bad(
+                    "method rl needs options.checkpoint: a run or checkpoint folder inside the server's checkpoints folder",
+                ));
+            }
+            jobs::resolve_checkpoint(st.cfg.checkpoints_dir.as_deref(), c)
+                .map_err(ApiError::bad)?;
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::bad("options.checkpoint is only for method rl"));
+        }
+        (_, None) => {}
+    }
     let names: Vec<String> = u.netlist.iter().map(|f| f.0.clone()).collect();
     let mut seen = std::collections::BTreeSet::new();
     for n in names.iter().chain(u.plc.iter().map(|p| &p.0)) {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use netlists::{plc, Netlist, Placement};
 use placer::cost::{CostOverrides, CostParams, CostWeights};
 use placer::output::{costs_json, legality_json, params_json, stages_json};
-use placer::pipeline::{self, Method, PipelineConfig};
+use placer::pipeline::{self, Method, PipelineConfig, StageReport};
 use placer::place::ProgressSink;
 use placer::render::{render_png, render_svg, Heatmap, RenderOptions};
 use serde::Deserialize;
@@ -50,6 +50,10 @@ pub struct JobOptions {
     pub heatmap: String,
     /// Side of the pictures in pixels.
     pub size: u32,
+    /// Method `rl`: the policy, a model file, checkpoint folder or training run directory
+    /// named relative to the server's `--checkpoints-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 impl Default for JobOptions {
@@ -63,6 +67,7 @@ impl Default for JobOptions {
             allow_partial_plc: false,
             heatmap: "none".into(),
             size: 1000,
+            checkpoint: None,
         }
     }
 }
@@ -76,7 +81,7 @@ impl JobOptions {
             serde_json::from_str(text).map_err(|e| {
                 format!(
                     "options: {e} (expected a JSON object with keys fd, cd, iterations, threads, \
-                     allow_illegal, allow_partial_plc, heatmap, size)"
+                     allow_illegal, allow_partial_plc, heatmap, size, checkpoint)"
                 )
             })?
         };
@@ -96,22 +101,68 @@ impl JobOptions {
     }
 }
 
-/// Parses a method name. `rl` is refused with the reason.
-pub fn parse_method(s: &str) -> Result<Method, String> {
+/// A job's method: one of the placer's, or `rl` (a trained policy, through the training crate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobMethod {
+    /// `random`, `greedy`, `sa`: [`placer::pipeline::run`].
+    Placer(Method),
+    /// `rl`: [`training::policy::place_with_policy_cfg`] with `options.checkpoint`.
+    Rl,
+}
+
+impl JobMethod {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobMethod::Placer(m) => m.as_str(),
+            JobMethod::Rl => "rl",
+        }
+    }
+}
+
+/// Parses a method name: the placer's methods and `rl`.
+pub fn parse_method(s: &str) -> Result<JobMethod, String> {
     if s.trim().eq_ignore_ascii_case("rl") {
-        return Err(format!(
-            "method `rl` is not supported by this server: it is built without the training \
-             crate (libtorch); use `chipfloor place --method rl --checkpoint ...` instead. \
-             Methods here: {}",
-            Method::names()
-        ));
+        return Ok(JobMethod::Rl);
     }
     let m = Method::parse(s)
-        .ok_or_else(|| format!("unknown method `{s}`; methods: {}", Method::names()))?;
+        .ok_or_else(|| format!("unknown method `{s}`; methods: {}, rl", Method::names()))?;
     if !m.available() {
         return Err(format!("method `{s}` is not available in this build"));
     }
-    Ok(m)
+    Ok(JobMethod::Placer(m))
+}
+
+/// The policy named `name` (`options.checkpoint`) inside the server's checkpoints folder
+/// `dir`: a model file, checkpoint folder or training run directory. Refuses absolute names,
+/// `..`, anything that resolves (symbolic links followed) outside `dir`, and names that hold
+/// no model. Errors are messages for the client.
+pub fn resolve_checkpoint(dir: Option<&Path>, name: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let dir = dir.ok_or_else(|| {
+        "method rl is not enabled on this server: it was started without --checkpoints-dir"
+            .to_string()
+    })?;
+    let rel = Path::new(name);
+    if name.trim().is_empty()
+        || !rel.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "options.checkpoint `{name}`: give a run or checkpoint folder relative to the server's checkpoints folder (no absolute path, no `..`)"
+        ));
+    }
+    let missing = || format!("options.checkpoint `{name}`: no such checkpoint on this server");
+    let root = dir.canonicalize().map_err(|e| format!("the server's checkpoints folder: {e}"))?;
+    let path = root.join(rel).canonicalize().map_err(|_| missing())?;
+    if !path.starts_with(&root) {
+        return Err(format!(
+            "options.checkpoint `{name}` lies outside the server's checkpoints folder"
+        ));
+    }
+    training::checkpoint::resolve_model(&path).map_err(|_| {
+        format!("{}: not a model file, checkpoint folder or run directory", missing())
+    })?;
+    Ok(path)
 }
 
 /// Keeps an uploaded file name safe as a file name: its last path component, with characters
@@ -306,7 +357,7 @@ pub struct JobSpec {
     /// The job id.
     pub id: String,
     /// Method.
-    pub method: Method,
+    pub method: JobMethod,
     /// Seed.
     pub seed: u64,
     /// Time budget in seconds.
@@ -319,6 +370,8 @@ pub struct JobSpec {
     pub plc_file: Option<String>,
     /// Design name.
     pub design: String,
+    /// Method `rl`: the policy's path on the server (from `options.checkpoint`).
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// How a run ended, other than with a result.
@@ -357,19 +410,33 @@ pub fn execute(
     if let Ok(svg) = render_svg(nl, &inp.init, params, &ropts(format!("{}  start", spec.design))) {
         let _ = write_atomic(&job_dir.join(START_PICTURE), svg.as_bytes());
     }
-    let mut cfg = PipelineConfig {
-        method: spec.method,
-        seed: spec.seed,
-        time_budget: spec.time_budget_s,
-        fd: spec.options.fd,
-        cd: spec.options.cd,
-        cancel: Some(cancel.clone()),
-        ..Default::default()
+    let res = match spec.method {
+        JobMethod::Placer(method) => {
+            let mut cfg = PipelineConfig {
+                method,
+                seed: spec.seed,
+                time_budget: spec.time_budget_s,
+                fd: spec.options.fd,
+                cd: spec.options.cd,
+                cancel: Some(cancel.clone()),
+                ..Default::default()
+            };
+            cfg.sa.iterations = spec.options.iterations;
+            cfg.sa.threads = spec.options.threads;
+            pipeline::run(nl, &inp.init, params, &cfg, progress)
+                .map_err(|e| RunError::Failed(format!("placement failed: {e}")))?
+        }
+        JobMethod::Rl => {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(RunError::Cancelled);
+            }
+            let ck = spec
+                .checkpoint
+                .as_deref()
+                .ok_or_else(|| RunError::Failed("method rl needs options.checkpoint".into()))?;
+            run_rl(nl, &inp.init, params, ck, spec, &cancel, progress)?
+        }
     };
-    cfg.sa.iterations = spec.options.iterations;
-    cfg.sa.threads = spec.options.threads;
-    let res = pipeline::run(nl, &inp.init, params, &cfg, progress)
-        .map_err(|e| RunError::Failed(format!("placement failed: {e}")))?;
     if cancel.load(Ordering::SeqCst) {
         return Err(RunError::Cancelled);
     }
@@ -399,6 +466,7 @@ pub fn execute(
         ),
         ("Method", method.into()),
         ("Seed", spec.seed.to_string()),
+        ("Checkpoint", spec.options.checkpoint.clone().unwrap_or_else(|| "none".into())),
         ("Time budget s", spec.time_budget_s.map_or("none".into(), |b| format!("{b}"))),
         ("Force-directed soft macros", if spec.options.fd { "on" } else { "off" }.into()),
         ("Coordinate descent", if spec.options.cd { "on" } else { "off" }.into()),
@@ -419,7 +487,7 @@ pub fn execute(
     doc.insert("netlist".into(), json!(netlist_names));
     doc.insert("init_plc".into(), json!(spec.plc_file));
     doc.insert("method".into(), json!(method));
-    doc.insert("checkpoint".into(), Value::Null);
+    doc.insert("checkpoint".into(), json!(spec.options.checkpoint));
     doc.insert("seed".into(), json!(spec.seed));
     doc.insert("time_budget_s".into(), json!(spec.time_budget_s));
     doc.insert("fd".into(), json!(spec.options.fd));
@@ -451,6 +519,106 @@ pub fn execute(
     Ok(Value::Object(summary))
 }
 
+/// Method `rl`: the policy at `checkpoint`, zero-shot (no time budget, or 0) or fine-tuned
+/// on the netlist for the time budget, then optional coordinate descent (the same budget),
+/// evaluated as [`pipeline::run`] evaluates. Fine-tuning cannot be stopped mid-way: a cancel
+/// takes effect when it returns (at most the time budget later), before coordinate descent.
+fn run_rl(
+    nl: &Netlist,
+    init: &Placement,
+    params: &CostParams,
+    checkpoint: &Path,
+    spec: &JobSpec,
+    cancel: &Arc<AtomicBool>,
+    progress: &dyn ProgressSink,
+) -> Result<pipeline::PipelineResult, RunError> {
+    use placer::place::Progress;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let t0 = Instant::now();
+    let budget = spec.time_budget_s.filter(|&b| b > 0.0).map(Duration::from_secs_f64);
+    let report = |fraction: f64, best_cost: f64| {
+        progress.report(&Progress {
+            stage: "rl".into(),
+            fraction,
+            best_cost,
+            moves: 0,
+            moves_per_sec: 0.0,
+            elapsed: t0.elapsed(),
+        });
+    };
+    report(0.0, f64::NAN);
+    let cfg = training::PolicyPlaceConfig {
+        finetune_budget: budget,
+        seed: spec.seed,
+        soft: if spec.options.fd { training::SoftMode::Fd } else { training::SoftMode::Keep },
+        ..Default::default()
+    };
+    let r = training::policy::place_with_policy_cfg(
+        checkpoint,
+        Arc::new(nl.clone()),
+        init.clone(),
+        *params,
+        &cfg,
+    )
+    .map_err(|e| RunError::Failed(format!("placement with the policy failed: {e}")))?;
+    report(1.0, r.costs.proxy(CostWeights::STANDARD[0]));
+    let mut stages = vec![StageReport {
+        name: "rl".into(),
+        seconds: t0.elapsed().as_secs_f64(),
+        stats: vec![
+            ("finetune_iterations".into(), r.finetune_iterations as f64),
+            ("chosen_after_iteration".into(), r.chosen_after_iteration as f64),
+            ("reward".into(), r.reward),
+            ("soft_macros_fd".into(), f64::from(u8::from(spec.options.fd))),
+        ],
+    }];
+    if cancel.load(Ordering::SeqCst) {
+        return Err(RunError::Cancelled);
+    }
+    let mut pl = r.placement;
+    let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("placement failed: {e}"));
+    if spec.options.cd {
+        let t = Instant::now();
+        let b = placer::place::Budget { time: budget, cancel: Some(cancel.clone()) };
+        let cd_cfg = PipelineConfig::default().cd_config;
+        let s = placer::place::coordinate_descent(
+            nl,
+            &mut pl,
+            params,
+            &cd_cfg,
+            training::seed::derive(spec.seed, "cd"),
+            &b,
+            progress,
+        )
+        .map_err(|e| failed(&e))?;
+        stages.push(StageReport {
+            name: "cd".into(),
+            seconds: t.elapsed().as_secs_f64(),
+            stats: vec![
+                ("epochs_run".into(), s.epochs_run as f64),
+                ("macros_moved".into(), s.macros_moved as f64),
+                ("initial_cost".into(), s.initial_cost),
+                ("final_cost".into(), s.final_cost),
+            ],
+        });
+    }
+    let costs = placer::cost::evaluate(nl, &pl, params).map_err(|e| failed(&e))?;
+    let opts = placer::legality::LegalityOptions {
+        square_soft_macros: params.square_soft_macros,
+        ..Default::default()
+    };
+    let legality =
+        placer::legality::check_with(nl, &pl, params.canvas_width, params.canvas_height, &opts);
+    Ok(pipeline::PipelineResult {
+        placement: pl,
+        costs,
+        legality,
+        stages,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,8 +647,8 @@ mod tests {
         assert_eq!(safe_file_name("../../etc/x y.pb.txt").unwrap(), "x_y.pb.txt");
         assert!(safe_file_name("..").is_err());
         assert!(safe_file_name("").is_err());
-        assert_eq!(parse_method("SA").unwrap(), Method::Sa);
-        assert!(parse_method("rl").unwrap_err().contains("not supported"));
+        assert_eq!(parse_method("SA").unwrap(), JobMethod::Placer(Method::Sa));
+        assert_eq!(parse_method("rl").unwrap(), JobMethod::Rl);
         assert!(parse_method("annealing").unwrap_err().contains("unknown method"));
         assert_eq!(JobOptions::parse("").unwrap().threads, 1);
         assert!(JobOptions::parse(r#"{"cd": true}"#).unwrap().cd);

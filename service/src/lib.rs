@@ -48,6 +48,9 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Largest time budget of a job, in seconds.
     pub max_budget_s: f64,
+    /// Folder of the trained policies that `rl` jobs may name (`options.checkpoint`); `None`
+    /// refuses `rl` jobs.
+    pub checkpoints_dir: Option<PathBuf>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -317,10 +320,17 @@ impl ProgressSink for Sink<'_> {
     }
 }
 
-fn job_spec(job: &JobRow) -> Result<JobSpec, String> {
+fn job_spec(cfg: &Config, job: &JobRow) -> Result<JobSpec, String> {
     let method = jobs::parse_method(&job.method)?;
     let options: JobOptions = serde_json::from_value(job.options.clone())
         .map_err(|e| format!("stored options are unreadable: {e}"))?;
+    let checkpoint = match (method, &options.checkpoint) {
+        (jobs::JobMethod::Rl, Some(c)) => {
+            Some(jobs::resolve_checkpoint(cfg.checkpoints_dir.as_deref(), c)?)
+        }
+        (jobs::JobMethod::Rl, None) => return Err("method rl needs options.checkpoint".into()),
+        _ => None,
+    };
     let files = NetlistFiles::from_json(&job.netlist_files)
         .ok_or_else(|| "stored netlist file list is unreadable".to_string())?;
     Ok(JobSpec {
@@ -332,6 +342,7 @@ fn job_spec(job: &JobRow) -> Result<JobSpec, String> {
         files,
         plc_file: job.plc_file.clone(),
         design: job.design.clone(),
+        checkpoint,
     })
 }
 
@@ -339,7 +350,7 @@ fn job_spec(job: &JobRow) -> Result<JobSpec, String> {
 fn run_job(st: &AppState, job: JobRow, live: Arc<LiveJob>) {
     let dir = st.job_dir(&job.id);
     let sink = Sink { st, id: &job.id, live: &live, t0: Instant::now() };
-    let outcome = match job_spec(&job) {
+    let outcome = match job_spec(&st.cfg, &job) {
         Err(e) => Err(RunError::Failed(e)),
         Ok(spec) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             jobs::execute(&dir, &spec, live.cancel.clone(), &sink)

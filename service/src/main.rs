@@ -33,6 +33,11 @@ struct Args {
     /// Largest time budget of a job in seconds.
     #[arg(long, default_value_t = 3600.0)]
     max_budget: f64,
+    /// Folder of trained policies (`chipfloor train` run directories, checkpoint folders or
+    /// model files) that `rl` jobs name with `options.checkpoint` (relative to it). Without
+    /// it `rl` jobs are refused.
+    #[arg(long, value_name = "DIR")]
+    checkpoints_dir: Option<PathBuf>,
 }
 
 async fn shutdown_signal() {
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
         workers,
         max_upload_bytes: (args.max_upload_mb * 1024.0 * 1024.0) as usize,
         max_budget_s: args.max_budget,
+        checkpoints_dir: args.checkpoints_dir,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

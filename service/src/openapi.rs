@@ -36,7 +36,7 @@ pub fn document() -> Value {
         "info": {
             "title": "chipfloor job service",
             "version": placer::output::VERSION,
-            "description": "Macro placement jobs (greedy, simulated annealing, random) over HTTP. \
+            "description": "Macro placement jobs (greedy, simulated annealing, random, a trained RL policy) over HTTP. \
                 When the server has a token, every /v1 route except this document needs \
                 `Authorization: Bearer <token>` (or `?access_token=<token>` on links). \
                 Errors are JSON objects {error, status}."
@@ -87,16 +87,16 @@ pub fn document() -> Value {
                             "netlist": { "type": "array", "items": { "type": "string", "format": "binary" },
                                 "description": "A .pb.txt or .pb.txt.gz (several are read in order as one netlist), or the Bookshelf .nodes/.nets/.pl/.scl/.wts (+ optional .aux)" },
                             "plc": { "type": "string", "format": "binary", "description": "Initial placement (.plc)" },
-                            "method": { "type": "string", "enum": ["greedy", "sa", "random"], "default": "greedy",
-                                "description": "`rl` is refused: this server is built without the training crate" },
-                            "time_budget": { "type": "number", "description": "Seconds for the method (and again for coordinate descent)" },
+                            "method": { "type": "string", "enum": ["greedy", "sa", "random", "rl"], "default": "greedy",
+                                "description": "`rl`: the trained policy named by options.checkpoint (only when the server runs with --checkpoints-dir). Its fine-tuning cannot be stopped mid-way: a cancelled rl job keeps running until fine-tuning returns (at most time_budget s), then ends `cancelled` without result files" },
+                            "time_budget": { "type": "number", "description": "Seconds for the method (and again for coordinate descent). For `rl` the fine-tuning budget: absent or 0 is zero-shot (one greedy episode of the policy)" },
                             "seed": { "type": "integer", "default": 1 },
-                            "options": { "type": "string", "description": "JSON object: fd (true), cd (false), iterations, threads (1), allow_illegal, allow_partial_plc, heatmap (none|density|congestion), size (1000)" }
+                            "options": { "type": "string", "description": "JSON object: fd (true), cd (false), iterations, threads (1), allow_illegal, allow_partial_plc, heatmap (none|density|congestion), size (1000), checkpoint (method rl only, required there: a training run directory, checkpoint folder or model file named relative to the server's --checkpoints-dir; absolute paths, `..` and anything resolving outside that folder are refused with 400, as is a name holding no model)" }
                         }
                     } } } },
                     "responses": {
                         "202": { "description": "Queued", "content": { "application/json": { "schema": job_ref } } },
-                        "400": error_response("Bad field (method, seed, budget, options, file names)"),
+                        "400": error_response("Bad field (method, seed, budget, options, file names); rl without --checkpoints-dir on the server, or a checkpoint that is missing, outside the checkpoints folder or not a model"),
                         "401": error_response("Missing or invalid token"),
                         "413": error_response("Upload over the size limit"),
                         "422": error_response("Malformed netlist or placement (file:line: problem)")
@@ -126,7 +126,7 @@ pub fn document() -> Value {
                     }
                 },
                 "delete": {
-                    "summary": "Cancel a job (queued: at once; running: the worker stops it)",
+                    "summary": "Cancel a job (queued: at once; running: the worker stops it; an rl job's fine-tuning runs to its budget first, then the job ends cancelled)",
                     "parameters": [id_param()],
                     "responses": {
                         "200": { "description": "Cancelled", "content": { "application/json": { "schema": job_ref } } },

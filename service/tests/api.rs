@@ -125,8 +125,8 @@ fn job_end_to_end_and_bad_input() {
         error_of(submit(&c, &s, &[("netlist", "n.pb.txt", nl.clone().into_bytes())], fields, t))
     };
     let cases: &[(&[(&str, &str)], &str)] = &[
-        (&[("method", "annealing")], "unknown method `annealing`; methods: random, greedy, sa"),
-        (&[("method", "rl")], "method `rl` is not supported by this server"),
+        (&[("method", "annealing")], "unknown method `annealing`; methods: random, greedy, sa, rl"),
+        (&[("method", "rl")], "started without --checkpoints-dir"),
         (&[("seed", "-1")], "seed `-1`"),
         (&[("time_budget", "soon")], "time_budget `soon`"),
         (&[("time_budget", "120")], "over this server's limit of 60 s"),
