@@ -51,11 +51,12 @@ fn main() {
     let out = cluster(&nl, &cfg).expect("clustering succeeds");
     let s = &out.stats;
     println!(
-        "cluster: {:.2} s (partition {:.2} s), {} clusters (asked {}), grid {}x{}{}, canvas {:.3}x{:.3}",
+        "cluster: {:.2} s (partition {:.2} s), {} clusters (asked {}, {} split by the break-up), grid {}x{}{}, canvas {:.3}x{:.3}",
         t.elapsed().as_secs_f64(),
         s.partition_s,
         s.clusters,
         cfg.clusters,
+        s.broken_up,
         s.grid.0,
         s.grid.1,
         if s.grid_auto { " (auto)" } else { "" },
@@ -74,6 +75,13 @@ fn main() {
         s.ignored_nets,
         s.port_groups,
         s.clustered_nets
+    );
+    println!(
+        "cluster bbox (larger side, flat placement) median {:.1} um, max {:.1} um; {} clusters over CT's break-up limit sqrt(W*H/16) = {:.1} um",
+        s.spread.0,
+        s.spread.1,
+        s.spread.2,
+        (s.canvas.0 * s.canvas.1 / 16.0).sqrt()
     );
     let t = Instant::now();
     let text = pb_txt::to_string(&out.netlist, Some(&out.placement));

@@ -49,6 +49,9 @@ pub(crate) struct Args {
     /// Canvas width and height in um (default: the netlist's, else sqrt(area / 0.6) square).
     #[arg(long, num_args = 2, value_names = ["W", "H"])]
     canvas: Option<Vec<f64>>,
+    /// Keep geometrically spread clusters whole (default: CT's break-up splits them).
+    #[arg(long)]
+    no_breakup: bool,
     /// Partition the standard cells alone (no hard-macro and port anchor vertices).
     #[arg(long)]
     no_anchors: bool,
@@ -79,6 +82,7 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         grid: args.grid.as_deref().map(parse_grid).transpose()?,
         canvas: args.canvas.as_deref().map(|c| (c[0], c[1])),
         anchors: !args.no_anchors,
+        breakup: !args.no_breakup,
     };
     let c = cluster(&nl, &cfg).map_err(|e| Failure::input(anyhow::anyhow!("{e}")))?;
     let params = CostParams::resolve(&c.netlist, Some(&c.plc_header), &CostOverrides::default())
@@ -108,7 +112,8 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                 "cell_area_per_cluster": {"min": s.area.0, "median": s.area.1, "max": s.area.2},
                 "hyperedges": s.hyperedges, "cut_nets": s.cut_nets,
                 "ignored_high_fanout_nets": s.ignored_nets, "clustered_nets": s.clustered_nets,
-                "port_groups": s.port_groups, "utilization": s.utilization,
+                "port_groups": s.port_groups, "broken_up": s.broken_up,
+                "bbox_side": {"median": s.spread.0, "max": s.spread.1, "over_ct_breakup_limit": s.spread.2}, "utilization": s.utilization,
                 "canvas": [s.canvas.0, s.canvas.1], "grid": [s.grid.0, s.grid.1],
                 "grid_auto": s.grid_auto, "from_positions": s.from_positions,
                 "read_s": read_s, "cluster_s": s.total_s, "partition_s": s.partition_s,
@@ -126,9 +131,10 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
             outln!(out, "wrote {} + {}", pb.display(), plc.display());
             outln!(
                 out,
-                "clusters     {} (asked {}) from {} std cells, seed {}",
+                "clusters     {} (asked {}; {} split by the break-up) from {} std cells, seed {}",
                 s.clusters,
                 cfg.clusters,
+                s.broken_up,
                 s.std_cells,
                 cfg.seed
             );

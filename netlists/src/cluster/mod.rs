@@ -22,6 +22,14 @@
 //!    (multilevel recursive bisection, FM refinement, area balance
 //!    [`ClusterConfig::imbalance`]). Empty parts are dropped and the rest renumbered `0..n`
 //!    in part order.
+//!    3b. **Break-up** (CT's `breakup`, when the flat input has positions and
+//!    [`ClusterConfig::breakup`]): a cluster whose cells' bounding box is wider or taller than
+//!    `L = sqrt(W·H/16)` is split into 2-D buckets of side `L` centred on its area-weighted
+//!    centroid; buckets with fewer than a quarter of the average cluster's cell count join the
+//!    nearest larger bucket of the same cluster (by bucket centre; all of them join the largest
+//!    when none is larger). The bucket with the most cells keeps the cluster id, the others
+//!    get new ids after the last one. CT's later merge of small clusters into neighbouring
+//!    ones is not done.
 //! 4. **Clustered netlist** (CT's writer, §7 step 7): cluster `g` becomes soft macro
 //!    `Grp_<g>` with area `Σ cell area / U`, **square**: `w = h = sqrt(area)`; the bloating
 //!    ratio `1/U` is recorded in `__metadata__`. `U` is [`ClusterConfig::utilization`] when
@@ -77,6 +85,9 @@ pub struct ClusterConfig {
     pub grid: Option<(u32, u32)>,
     /// Canvas (width, height); `None`: the netlist's, else the default rule.
     pub canvas: Option<(f64, f64)>,
+    /// CT's break-up of geometrically spread clusters (module docs, step 3b; default on, and
+    /// only when the flat input has positions).
+    pub breakup: bool,
     /// Hard macros and port groups take part in the partition as zero-area anchor vertices
     /// (default); `false`: the partition sees standard cells only.
     pub anchors: bool,
@@ -92,6 +103,7 @@ impl Default for ClusterConfig {
             imbalance: 0.1,
             grid: None,
             canvas: None,
+            breakup: true,
             anchors: true,
         }
     }
@@ -126,6 +138,12 @@ pub struct ClusterStats {
     pub grid_auto: bool,
     /// Whether soft macros start at their cells' centroid (the flat input had positions).
     pub from_positions: bool,
+    /// Larger side of the clusters' cell bounding boxes in the flat placement: median, max,
+    /// and the number of clusters over CT's break-up limit `sqrt(W·H/16)` (CT splits those;
+    /// chipfloor only reports them). Meaningless when the flat input has no positions.
+    pub spread: (f64, f64, usize),
+    /// Clusters split by the geometric break-up (step 3b of the module docs).
+    pub broken_up: usize,
     /// Utilisation `U` used (soft area = cell area / U).
     pub utilization: f64,
     /// Seconds spent partitioning.
@@ -278,7 +296,15 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
             nclusters += 1;
         }
     }
-    let group: Vec<u32> = raw[..cells.len()].iter().map(|&p| renum[p as usize]).collect();
+    let mut group: Vec<u32> = raw[..cells.len()].iter().map(|&p| renum[p as usize]).collect();
+    let (x0, y0) = (nl.x[cells[0].index()], nl.y[cells[0].index()]);
+    let has_positions = cells.iter().any(|&c| nl.x[c.index()] != x0 || nl.y[c.index()] != y0);
+    let broken_up = if cfg.breakup && has_positions {
+        let limit = (canvas.0 * canvas.1 / 16.0).sqrt();
+        breakup(nl, &cells, &mut group, &mut nclusters, limit)
+    } else {
+        0
+    };
     let cut_nets = (0..h.edges())
         .filter(|&e| {
             let mut g = None;
@@ -298,6 +324,19 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         per_cells[g as usize] += 1;
         per_area[g as usize] += nl.area(cells[i]);
     }
+    // Geometric spread in the flat placement: the larger side of each cluster's cell bbox.
+    let mut bbox =
+        vec![(f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY); per_cells.len()];
+    for (i, &g) in group.iter().enumerate() {
+        let (x, y) = (nl.x[cells[i].index()], nl.y[cells[i].index()]);
+        let b = &mut bbox[g as usize];
+        *b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+    }
+    let mut side: Vec<f64> = bbox.iter().map(|b| (b.2 - b.0).max(b.3 - b.1)).collect();
+    side.sort_by(f64::total_cmp);
+    let limit = (canvas.0 * canvas.1 / 16.0).sqrt();
+    let spread =
+        (side[side.len() / 2], side[side.len() - 1], side.iter().filter(|&&s| s > limit).count());
     per_cells.sort_unstable();
     per_area.sort_by(f64::total_cmp);
     let mid = per_cells.len() / 2;
@@ -315,6 +354,8 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         grid,
         grid_auto,
         from_positions: built.2,
+        spread,
+        broken_up,
         utilization: util,
         partition_s,
         total_s: t_start.elapsed().as_secs_f64(),
@@ -341,6 +382,85 @@ pub fn cluster(nl: &Netlist, cfg: &ClusterConfig) -> Result<Clustered, String> {
         ..Default::default()
     };
     Ok(Clustered { netlist: built.0, placement: built.1, plc_header, assignment, stats })
+}
+
+/// CT's break-up (module docs, step 3b); returns the number of clusters split.
+fn breakup(nl: &Netlist, cells: &[NodeId], group: &mut [u32], k: &mut u32, limit: f64) -> usize {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); *k as usize];
+    for (i, &g) in group.iter().enumerate() {
+        members[g as usize].push(i);
+    }
+    let min_cells = (cells.len() / (*k as usize).max(1) / 4).max(1);
+    let pos = |i: usize| (nl.x[cells[i].index()], nl.y[cells[i].index()]);
+    let mut split = 0;
+    for list in &members {
+        let (mut x0, mut y0, mut x1, mut y1) =
+            (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let (mut ax, mut ay, mut aw) = (0.0, 0.0, 0.0);
+        for &i in list {
+            let (x, y) = pos(i);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            let a = nl.area(cells[i]).max(1e-12);
+            (ax, ay, aw) = (ax + a * x, ay + a * y, aw + a);
+        }
+        if (x1 - x0).max(y1 - y0) <= limit {
+            continue;
+        }
+        let (cx, cy) = (ax / aw, ay / aw);
+        let key = |i: usize| {
+            let (x, y) = pos(i);
+            (((x - cx) / limit + 0.5).floor() as i64, ((y - cy) / limit + 0.5).floor() as i64)
+        };
+        let mut buckets: BTreeMap<(i64, i64), Vec<usize>> = BTreeMap::new();
+        for &i in list {
+            buckets.entry(key(i)).or_default().push(i);
+        }
+        if buckets.len() < 2 {
+            continue;
+        }
+        // Tiny buckets join the nearest big bucket (or the largest when none is big).
+        let big: Vec<(i64, i64)> =
+            buckets.iter().filter(|(_, v)| v.len() >= min_cells).map(|(b, _)| *b).collect();
+        let largest = *buckets
+            .iter()
+            .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(a.0)))
+            .map(|(b, _)| b)
+            .unwrap_or(&(0, 0));
+        let keys: Vec<(i64, i64)> = buckets.keys().copied().collect();
+        for b in keys {
+            if buckets[&b].len() >= min_cells {
+                continue;
+            }
+            let target = big
+                .iter()
+                .min_by_key(|t| ((t.0 - b.0).abs() + (t.1 - b.1).abs(), **t))
+                .copied()
+                .unwrap_or(largest);
+            if target != b {
+                let moved = buckets.remove(&b).unwrap_or_default();
+                buckets.entry(target).or_default().extend(moved);
+            }
+        }
+        if buckets.len() < 2 {
+            continue;
+        }
+        let keep = *buckets
+            .iter()
+            .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(a.0)))
+            .map(|(b, _)| b)
+            .unwrap_or(&(0, 0));
+        for (b, list) in &buckets {
+            if *b == keep {
+                continue;
+            }
+            for &i in list {
+                group[i] = *k;
+            }
+            *k += 1;
+        }
+        split += 1;
+    }
+    split
 }
 
 /// Ports bucketed per nearest canvas side, sorted along it (node order for equal

@@ -272,3 +272,39 @@ fn ports_group_by_side_and_gap() {
         groups.iter().map(|g| g.iter().map(|&p| nl.name(p)).collect()).collect();
     assert_eq!(names, vec![vec!["p0", "p1", "p2"], vec!["p3"], vec!["p6"], vec!["p4", "p5"]]);
 }
+
+#[test]
+fn breakup_splits_a_cluster_made_of_two_far_lumps() {
+    let mut b = crate::NetlistBuilder::new();
+    // Cells 0..40: group 0, half near (10, 10), half near (390, 390) (one outlier cell at
+    // (200, 10) that joins the nearest lump); cells 40..80: group 1, all near (200, 200).
+    let mut group = Vec::new();
+    for i in 0..80 {
+        let (x, y) = match i {
+            0 => (200.0, 10.0),
+            1..=19 => (10.0 + i as f64 * 0.1, 10.0),
+            20..=39 => (390.0 - i as f64 * 0.1, 390.0),
+            _ => (200.0 + (i % 7) as f64, 200.0),
+        };
+        group.push(if i < 40 { 0 } else { 1 });
+        b.push(crate::NodeSpec {
+            name: format!("c{i}"),
+            kind: Some(NodeKind::StdCell),
+            width: 1.0,
+            height: 1.0,
+            x,
+            y,
+            ..Default::default()
+        });
+    }
+    let nl = b.build().unwrap();
+    let cells = nl.of_kind(NodeKind::StdCell);
+    let mut k = 2;
+    assert_eq!(breakup(&nl, &cells, &mut group, &mut k, 100.0), 1);
+    assert_eq!(k, 3);
+    assert!(group[1..20].iter().all(|&g| g == group[1]));
+    assert!(group[20..40].iter().all(|&g| g == group[20]));
+    assert_ne!(group[1], group[20]);
+    assert!(group[40..].iter().all(|&g| g == 1), "a compact cluster is left alone");
+    assert_eq!(group[0], group[1], "the outlier joins the nearest lump");
+}
