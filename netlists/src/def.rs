@@ -220,6 +220,31 @@ impl DefDesign {
     }
 }
 
+/// Header comment key recording the DEF coordinates (µm) of chipfloor's (0, 0): the die's
+/// lower-left corner, when it is not at the origin (` DEF origin : x0 y0`).
+pub const ORIGIN_KEY: &str = "DEF origin";
+
+/// The DEF origin recorded in a netlist's header comments ([`ORIGIN_KEY`]), if any; pass it
+/// as [`DefExportOptions::origin`] to write DEF coordinates back where they came from.
+pub fn origin(nl: &Netlist) -> Option<(f64, f64)> {
+    nl.header.comments.iter().find_map(|c| {
+        let (k, v) = c.split_once(':')?;
+        if k.trim() != ORIGIN_KEY {
+            return None;
+        }
+        let mut it = v.split_whitespace().map(str::parse::<f64>);
+        Some((it.next()?.ok()?, it.next()?.ok()?))
+    })
+}
+
+/// Sets (or removes, for (0, 0)) the [`ORIGIN_KEY`] header comment of a netlist.
+pub fn set_origin(nl: &mut Netlist, (x0, y0): (f64, f64)) {
+    nl.header.comments.retain(|c| c.split_once(':').is_none_or(|(k, _)| k.trim() != ORIGIN_KEY));
+    if x0 != 0.0 || y0 != 0.0 {
+        nl.header.comments.push(format!(" {ORIGIN_KEY} : {x0} {y0}"));
+    }
+}
+
 /// Removes DEF escapes: a backslash makes the next character literal (`a\[0\]` → `a[0]`).
 pub fn unescape(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -1016,6 +1041,7 @@ pub fn to_netlist(def: &DefDesign, lef: &LefLibrary) -> Result<Netlist> {
         b.header.block = Some(d.clone());
     }
     let mut nl = b.build().map_err(|e| Error::parse(&def.path, e.line, e.message))?;
+    set_origin(&mut nl, (ox, oy));
     nets.sort_by_key(|n| n.0); // stable: file order within a driver
     let mut out = crate::model::Nets::default();
     out.sink_start.push(0);
@@ -1686,6 +1712,38 @@ NETS 1 ;\n- n1 ( PIN in ) ( a/m\\[0\\] A ) ( b D + SYNTHESIZED )\n  + ROUTED m1 
         let bad = parse(&DEF.replace("( b D + SYNTHESIZED )", "( b Z )")).unwrap();
         let e = to_netlist(&bad, &lef).unwrap_err().to_string();
         assert_eq!(e, "t.def:31: net n1 connects ( b Z ), which the DEF/LEF do not define");
+    }
+
+    #[test]
+    fn die_origin_is_recorded_and_restored() {
+        let text = "DESIGN o ;\nUNITS DISTANCE MICRONS 100 ;\nDIEAREA ( 1000 2000 ) ( 11000 12000 ) ;\nCOMPONENTS 1 ;\n- m ram + FIXED ( 3000 4000 ) S ;\nEND COMPONENTS\nEND DESIGN\n";
+        let d = parse(text).unwrap();
+        let lef = crate::lef::parse_str(
+            "MACRO ram\n CLASS BLOCK ;\n SIZE 5 BY 6 ;\nEND ram\n",
+            Path::new("t.lef"),
+        )
+        .unwrap();
+        let nl = to_netlist(&d, &lef).unwrap();
+        let m = nl.find("m").unwrap().index();
+        assert_eq!((nl.x[m], nl.y[m]), (30.0 + 2.5 - 10.0, 40.0 + 3.0 - 20.0));
+        assert_eq!(nl.header.canvas, Some((100.0, 100.0)));
+        // Through .pb.txt and back, the origin survives and the DEF comes out the same.
+        let pb = crate::pb_txt::to_string(&nl, None);
+        let nl2 = crate::pb_txt::parse_str(&pb, Path::new("o.pb.txt")).unwrap();
+        assert_eq!(origin(&nl2), Some((10.0, 20.0)));
+        let opts = DefExportOptions {
+            dbu: 100,
+            origin: origin(&nl2).unwrap(),
+            models: HashMap::from([("m".to_string(), "ram".to_string())]),
+            ..Default::default()
+        };
+        let back = parse(&write_placement(&nl2, &nl2.initial_placement(), &opts)).unwrap();
+        assert_eq!(back.die_area, d.die_area);
+        assert_eq!(back.components[0].location, Some((3000.0, 4000.0)));
+        assert_eq!(back.components[0].orientation, Orientation::S);
+        let mut nl3 = nl2.clone();
+        set_origin(&mut nl3, (0.0, 0.0));
+        assert_eq!(origin(&nl3), None);
     }
 
     #[test]

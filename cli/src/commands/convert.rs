@@ -130,6 +130,9 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         let pl = nl.initial_placement();
         (nl, pl)
     };
+    if !is_def {
+        opts.origin = def::origin(&nl).unwrap_or((0.0, 0.0));
+    }
     if let Some(plc) = &args.plc {
         let loaded = input::load_placement(&nl, plc, true)?;
         if !loaded.missing.is_empty() {
@@ -199,9 +202,13 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
                     "  die area {w} x {h} um differs from the netlist canvas {nw} x {nh} um"
                 ),
                 Some(_) => {}
-                None => nl.header.canvas = Some((w, h)),
+                None => {
+                    nl.header.canvas = Some((w, h));
+                    outln!(out, "  canvas set to the die area {w} x {h} um");
+                }
             }
         }
+        def::set_origin(&mut nl, imp.origin);
         for (k, v) in imp.models {
             opts.models.insert(k, v);
         }
