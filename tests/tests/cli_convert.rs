@@ -155,18 +155,39 @@ fn ariane_plc_to_tcl_def_bookshelf_and_pbtxt() {
     assert!(o.status.success(), "{}", stderr(&o));
     let d = std::fs::read_to_string(&def).unwrap();
     assert_eq!(d.matches(" fakeram45_256x16 + ").count(), 133);
-    // Back onto the netlist and to .pb.txt, then eval: the same proxy as the .plc itself.
-    let pb = dir.join("back.pb.txt");
-    let o = run(&["convert", s(&a.netlist), "--def", s(&def), "--to", "pbtxt", "--out", s(&pb)]);
+    // With the soft macros, back onto the netlist and to .pb.txt: evaluated from its own
+    // positions (no .plc), the costs are those of legalized.plc (positions on a 1/1000 µm grid).
+    let def_all = dir.join("legal_all.def");
+    let o = run(&[
+        "convert",
+        s(&a.netlist),
+        "--plc",
+        s(&a.legalized),
+        "--soft-macros",
+        "--to",
+        "def",
+        "--out",
+        s(&def_all),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let e1 = run(&["eval", s(&a.netlist), s(&a.legalized)]);
-    let e2 = run(&["eval", s(&pb), s(&a.legalized)]);
+    assert!(std::fs::read_to_string(&def_all)
+        .unwrap()
+        .contains("DIEAREA ( 0 0 ) ( 1433406 1433406 ) ;"));
+    let pb = dir.join("back.pb.txt");
+    let o =
+        run(&["convert", s(&a.netlist), "--def", s(&def_all), "--to", "pbtxt", "--out", s(&pb)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("133 of 133 hard macros, 782 soft macros"), "{}", stdout(&o));
+    let e1 = run(&["eval", s(&a.netlist), s(&a.legalized), "--format", "json"]);
+    let e2 = run(&["eval", s(&pb), "--grid", "24", "21", "--format", "json"]);
     assert!(e1.status.success() && e2.status.success(), "{}", stderr(&e2));
-    let proxy = |o: &std::process::Output| {
-        stdout(o).lines().find(|l| l.contains("proxy[wl=1,den=0.5,cong=0.5]")).map(str::to_string)
-    };
-    assert!(proxy(&e1).is_some());
-    assert_eq!(proxy(&e1), proxy(&e2));
+    let (v1, v2): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&e1.stdout).unwrap(), serde_json::from_slice(&e2.stdout).unwrap());
+    assert_eq!(v2["params"]["canvas_width"], v1["params"]["canvas_width"]);
+    for k in ["wirelength_cost", "density_cost", "congestion_cost"] {
+        let (x, y) = (v1[k].as_f64().unwrap(), v2[k].as_f64().unwrap());
+        assert!((x - y).abs() < 1e-5 * x.abs().max(1e-3), "{k}: {x} vs {y}");
+    }
 
     // Bookshelf directory output reads back with the same node count.
     let aux = dir.join("bs/ariane.aux");

@@ -138,6 +138,18 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
         if !loaded.missing.is_empty() {
             outln!(out, "note: {} nodes have no line in {}", loaded.missing.len(), plc.display());
         }
+        // The .plc's canvas and grid become the netlist's when it has none (the DEF die area,
+        // and the header of a written .pb.txt).
+        if nl.header.canvas.is_none() {
+            if let (Some(w), Some(h)) = (loaded.header.width, loaded.header.height) {
+                nl.header.canvas = Some((w, h));
+            }
+        }
+        if nl.header.grid.is_none() {
+            if let (Some(c), Some(r)) = (loaded.header.columns, loaded.header.rows) {
+                nl.header.grid = Some((c, r));
+            }
+        }
         pl = loaded.placement;
     }
     if let Some(lib) = lef.as_ref() {
