@@ -1746,6 +1746,51 @@ NETS 1 ;\n- n1 ( PIN in ) ( a/m\\[0\\] A ) ( b D + SYNTHESIZED )\n  + ROUTED m1 
         assert_eq!(origin(&nl3), None);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Any placement of the macros (all eight orientations, several DEF units), snapped to
+        /// the database-unit grid, comes back from DEF with the same centres, orientations and
+        /// fixed flags; unsnapped, within half a database unit.
+        #[test]
+        fn any_placement_round_trips(
+            pos in proptest::collection::vec((0.0f64..100.0, 0.0f64..80.0, 0usize..8, proptest::bool::ANY), 3),
+            dbu in proptest::sample::select(vec![1u32, 100, 1000, 2000, 4000]),
+        ) {
+            let nl = netlist();
+            let mut pl = nl.initial_placement();
+            let d = f64::from(dbu);
+            let macros = nl.macros();
+            let mut exact = pl.clone();
+            for (&m, &(x, y, o, fixed)) in macros.iter().zip(&pos) {
+                let i = m.index();
+                let o = Orientation::ALL[o];
+                let s = (nl.width[i], nl.height[i]);
+                pl.x[i] = x;
+                pl.y[i] = y;
+                pl.orientation[i] = o;
+                pl.fixed[i] = fixed;
+                let (lx, ly) = lower_left_from_centre(x, y, s, o);
+                let (cx, cy) = centre_from_lower_left((lx * d).round() / d, (ly * d).round() / d, s, o);
+                exact.x[i] = cx;
+                exact.y[i] = cy;
+                exact.orientation[i] = o;
+                exact.fixed[i] = fixed;
+            }
+            let opts = DefExportOptions { dbu, soft_macros: true, ..Default::default() };
+            for (input, tol) in [(&exact, 1e-9), (&pl, 0.5 / d + 1e-9)] {
+                let back = parse(&write_placement(&nl, input, &opts)).unwrap();
+                let imp = import(&nl, &back, None).unwrap();
+                for &m in &macros {
+                    let i = m.index();
+                    proptest::prop_assert!((imp.placement.x[i] - input.x[i]).abs() <= tol);
+                    proptest::prop_assert!((imp.placement.y[i] - input.y[i]).abs() <= tol);
+                    proptest::prop_assert_eq!(imp.placement.orientation[i], input.orientation[i]);
+                    proptest::prop_assert_eq!(imp.placement.fixed[i], input.fixed[i]);
+                }
+            }
+        }
+    }
+
     #[test]
     fn escaping_round_trips() {
         for n in ["a/b[0].c", "x\\y", "-lead", "sp ace", "p(1)"] {
