@@ -46,8 +46,8 @@
 //! shuffles) SA reads about 10⁵ costs per CPU-second; moves rejected before the cost (illegal
 //! positions) come on top.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use netlists::{Netlist, NodeId, NodeKind, Orientation, Placement};
@@ -256,6 +256,21 @@ pub fn place_sa(
     if soft_unplaced && cfg.fd != FdMode::Never {
         let fcfg = FdConfig { use_current_loc: false, ..FdConfig::default() };
         stats.fd(place_soft_macros(nl, &mut pl, params, &fcfg).elapsed);
+    } else if cfg.fd != FdMode::Never && nl.ids().any(|id| nl.kind(id) == NodeKind::SoftMacro) {
+        // Soft macros that start piled up (generated netlists, clusters at their centroids)
+        // are not spread by the gentle schedule used during annealing: start from Circuit
+        // Training's FD from the centre when that beats the given soft positions (on
+        // Ariane133's expert placement it does not, and the start is kept).
+        let model = crate::cost::CostModel::new(nl, params)?;
+        let mut scratch = crate::cost::EvalScratch::default();
+        let mut spread = pl.clone();
+        let fcfg = FdConfig { use_current_loc: false, ..FdConfig::default() };
+        stats.fd(place_soft_macros(nl, &mut spread, params, &fcfg).elapsed);
+        if model.evaluate(&spread, &mut scratch)?.proxy(cfg.weights)
+            < model.evaluate(&pl, &mut scratch)?.proxy(cfg.weights)
+        {
+            pl = spread;
+        }
     }
     let movable = macro_order(nl, &pl);
 
@@ -281,7 +296,12 @@ pub fn place_sa(
     let shared: Vec<Shared> = (0..threads).map(|_| Shared::default()).collect();
     let rounds = cfg.sync_rounds.max(1) as u64;
     let anneal_start = Instant::now();
-    let mut last_report = anneal_start;
+    let mut rep = Reporter {
+        last_report: anneal_start,
+        snapshots: progress.wants_placement(),
+        last_snapshot: None,
+        best_sent: f64::INFINITY,
+    };
     if !movable.is_empty() {
         for round in 1..=rounds {
             if clock.expired() {
@@ -291,7 +311,7 @@ pub fn place_sa(
                 moves: cfg.iterations.map(|it| it * round / rounds),
                 frac: round as f64 / rounds as f64,
             };
-            run_round(&ctx, &mut chains, &shared, end, progress, anneal_start, &mut last_report);
+            run_round(&ctx, &mut chains, &shared, end, progress, anneal_start, &mut rep);
             sync(&ctx, &mut chains, round == rounds)?;
         }
     }
@@ -422,7 +442,23 @@ struct Shared {
     moves: AtomicU64,
     evaluated: AtomicU64,
     best: AtomicU64,
+    /// Set by the reporting thread when the sink wants a snapshot of this chain's best
+    /// placement ([`ProgressSink::wants_placement`]); the chain then leaves it in `snapshot`.
+    snapshot_wanted: AtomicBool,
+    snapshot: Mutex<Option<Placement>>,
 }
+
+/// The reporting thread's state: when it last reported, and the live snapshots of the best
+/// placement for the sink (at most one per [`SNAPSHOT_EVERY`], only after a new best).
+struct Reporter {
+    last_report: Instant,
+    snapshots: bool,
+    last_snapshot: Option<Instant>,
+    best_sent: f64,
+}
+
+/// Least time between two live snapshots.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
 /// End of a round: a move count (iterations mode) or a fraction of the annealing time.
 #[derive(Clone, Copy)]
@@ -558,6 +594,9 @@ impl Chain {
                 }
                 t = Self::temperature(cfg, self.schedule_fraction(ctx));
                 self.publish(sh);
+                if sh.snapshot_wanted.load(Ordering::Relaxed) {
+                    self.leave_snapshot(ctx, sh);
+                }
             }
             self.moves += 1;
             let r: f64 = self.rng.gen();
@@ -572,6 +611,18 @@ impl Chain {
             }
         }
         self.publish(sh);
+    }
+
+    /// Leaves a copy of the best placement in `sh.snapshot` (asked for by the reporter).
+    #[cold]
+    fn leave_snapshot(&self, ctx: &Ctx<'_>, sh: &Shared) {
+        sh.snapshot_wanted.store(false, Ordering::Relaxed);
+        if let Ok(mut pl) = self.best_placement(ctx) {
+            for &m in ctx.movable {
+                pl.placed[m.index()] = true;
+            }
+            *sh.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(pl);
+        }
     }
 
     fn publish(&self, sh: &Shared) {
@@ -810,7 +861,7 @@ fn run_round(
     end: RoundEnd,
     progress: &dyn ProgressSink,
     anneal_start: Instant,
-    last: &mut Instant,
+    rep: &mut Reporter,
 ) {
     std::thread::scope(|s| {
         let handles: Vec<_> = chains
@@ -820,8 +871,8 @@ fn run_round(
             .collect();
         while !handles.iter().all(|h| h.is_finished()) {
             std::thread::sleep(Duration::from_millis(10));
-            if last.elapsed() >= Duration::from_millis(250) {
-                *last = Instant::now();
+            if rep.last_report.elapsed() >= Duration::from_millis(250) {
+                rep.last_report = Instant::now();
                 let evaluated: u64 =
                     shared.iter().map(|s| s.evaluated.load(Ordering::Relaxed)).sum();
                 let best = shared
@@ -848,12 +899,41 @@ fn run_round(
                         / anneal_start.elapsed().as_secs_f64().max(1e-9),
                     elapsed: ctx.clock.elapsed(),
                 });
+                if rep.snapshots {
+                    live_snapshot(shared, progress, best, rep);
+                }
             }
         }
         for h in handles {
             let _ = h.join();
         }
     });
+}
+
+/// Hands a snapshot a chain has left to the sink, and asks the best chain for one when the
+/// best improved and the last one is at least [`SNAPSHOT_EVERY`] old.
+fn live_snapshot(shared: &[Shared], progress: &dyn ProgressSink, best: f64, s: &mut Reporter) {
+    for sh in shared {
+        let pl = sh.snapshot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(pl) = pl {
+            progress.placement(&pl);
+        }
+    }
+    if best < s.best_sent && s.last_snapshot.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY) {
+        let chain = shared
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                let f = |x: &Shared| f64::from_bits(x.best.load(Ordering::Relaxed));
+                f(a.1).total_cmp(&f(b.1))
+            })
+            .map(|(i, _)| i);
+        if let Some(i) = chain {
+            shared[i].snapshot_wanted.store(true, Ordering::Relaxed);
+            s.best_sent = best;
+            s.last_snapshot = Some(Instant::now());
+        }
+    }
 }
 
 /// Every chain takes over the best state of any chain (lowest best cost, ties by chain
