@@ -343,6 +343,9 @@ pub fn run(
         stats: outcome.stats,
     });
     let mut pl = outcome.placement;
+    if progress.wants_placement() {
+        progress.placement(&pl);
+    }
 
     // 3. Force-directed soft macros (simulated annealing has placed them already).
     if cfg.fd && cfg.method != Method::Sa {
@@ -357,6 +360,9 @@ pub fn run(
             best_fd(nl, &mut pl, params, &cfg.fd_config)?
         };
         stage_done(progress, "fd", t);
+        if progress.wants_placement() {
+            progress.placement(&pl);
+        }
         stages.push(StageReport {
             name: "fd".into(),
             seconds: t.elapsed().as_secs_f64(),

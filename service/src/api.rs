@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::db::{CancelOutcome, JobRow, JobState};
-use crate::jobs::{self, JobOptions, NetlistFiles, ARTEFACTS, START_PICTURE};
+use crate::jobs::{self, JobOptions, NetlistFiles, ARTEFACTS, LIVE_PICTURE, START_PICTURE};
 use crate::{now_ms, remove_quietly, AppState};
 
 /// Every route (method, path), as the OpenAPI document lists them.
@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/jobs/{id}/placement.png"),
     ("get", "/v1/jobs/{id}/report.json"),
     ("get", "/v1/jobs/{id}/start.svg"),
+    ("get", "/v1/jobs/{id}/live.svg"),
 ];
 
 /// An error answer: a status and a one-line message, sent as JSON.
@@ -91,7 +92,8 @@ pub fn router(st: Arc<AppState>) -> Router {
     let mut v1 = Router::new()
         .route("/v1/jobs", get(list).post(submit))
         .route("/v1/jobs/{id}", get(get_job).delete(cancel))
-        .route("/v1/jobs/{id}/events", get(events));
+        .route("/v1/jobs/{id}/events", get(events))
+        .route(&format!("/v1/jobs/{{id}}/{LIVE_PICTURE}"), get(live_picture));
     for name in ARTEFACTS.iter().map(|a| a.0).chain([START_PICTURE]) {
         v1 = v1.route(
             &format!("/v1/jobs/{{id}}/{name}"),
@@ -248,7 +250,7 @@ fn job_json_with(st: &AppState, j: &JobRow, with_curve: bool) -> Value {
         "best_cost_weights": key,
         "result": j.result,
         "error": j.error,
-        "links": { "self": base, "events": format!("{base}/events"), "start_picture": format!("{base}/{START_PICTURE}"), "files": files },
+        "links": { "self": base, "events": format!("{base}/events"), "start_picture": format!("{base}/{START_PICTURE}"), "live_picture": format!("{base}/{LIVE_PICTURE}"), "files": files },
     });
     if with_curve {
         v["curve"] = json!(progress.map(|p| p.curve).unwrap_or_default());
@@ -360,6 +362,35 @@ async fn file(
     let ctype = ARTEFACTS.iter().find(|a| a.0 == name).map_or("image/svg+xml", |a| a.1);
     Ok(([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "no-store")], bytes)
         .into_response())
+}
+
+/// The picture of a running job's placement so far (404 when it is not running or has none
+/// yet).
+async fn live_picture(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let svg =
+        st.live_job(&id).and_then(|l| l.picture.lock().unwrap_or_else(|e| e.into_inner()).clone());
+    match svg {
+        Some(svg) => Ok((
+            [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "no-store")],
+            svg.to_string(),
+        )
+            .into_response()),
+        None => {
+            let j = load_job(&st, id).await?;
+            Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "job `{}` has no live picture: it is {}{}",
+                    j.id,
+                    j.state.as_str(),
+                    if j.state == JobState::Running { " and has none yet" } else { "" }
+                ),
+            ))
+        }
+    }
 }
 
 async fn events(

@@ -29,6 +29,38 @@ pub const ARTEFACTS: [(&str, &str); 4] = [
 /// The picture of the starting placement, written when a job starts (shown while it runs).
 pub const START_PICTURE: &str = "start.svg";
 
+/// The picture of the placement so far while a job runs (kept in memory, not a file).
+pub const LIVE_PICTURE: &str = "live.svg";
+
+/// Receives a running job's progress and the pictures of its placement so far.
+pub trait JobSink: ProgressSink {
+    /// The latest picture (SVG) of the placement so far: simulated annealing's best at most
+    /// about once a second, and the placement after each pipeline stage.
+    fn picture(&self, svg: String);
+}
+
+/// Passes progress on and turns placement snapshots into pictures for a [`JobSink`].
+struct Pictures<'a> {
+    sink: &'a dyn JobSink,
+    nl: &'a Netlist,
+    params: &'a CostParams,
+    opts: RenderOptions,
+}
+
+impl ProgressSink for Pictures<'_> {
+    fn report(&self, p: &placer::place::Progress) {
+        self.sink.report(p);
+    }
+    fn wants_placement(&self) -> bool {
+        true
+    }
+    fn placement(&self, pl: &Placement) {
+        if let Ok(svg) = render_svg(self.nl, pl, self.params, &self.opts) {
+            self.sink.picture(svg);
+        }
+    }
+}
+
 /// Options of a job (the `options` form field, a JSON object).
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -389,7 +421,7 @@ pub fn execute(
     job_dir: &Path,
     spec: &JobSpec,
     cancel: Arc<AtomicBool>,
-    progress: &dyn ProgressSink,
+    sink: &dyn JobSink,
 ) -> Result<Value, RunError> {
     use std::sync::atomic::Ordering;
     let io = |what: &str, e: &dyn std::fmt::Display| RunError::Failed(format!("{what}: {e}"));
@@ -410,6 +442,13 @@ pub fn execute(
     if let Ok(svg) = render_svg(nl, &inp.init, params, &ropts(format!("{}  start", spec.design))) {
         let _ = write_atomic(&job_dir.join(START_PICTURE), svg.as_bytes());
     }
+    let live = Pictures {
+        sink,
+        nl,
+        params,
+        opts: ropts(format!("{}  {}  so far", spec.design, spec.method.as_str())),
+    };
+    let progress: &dyn ProgressSink = &live;
     let res = match spec.method {
         JobMethod::Placer(method) => {
             let mut cfg = PipelineConfig {

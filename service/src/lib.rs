@@ -96,6 +96,10 @@ pub struct LiveJob {
     pub user_cancel: AtomicBool,
     /// The latest progress.
     pub progress: Mutex<LiveProgress>,
+    /// The latest picture of the placement so far (SVG), served as `live.svg`.
+    pub picture: Mutex<Option<Arc<str>>>,
+    /// Pictures so far.
+    pub pictures: AtomicU64,
 }
 
 impl LiveJob {
@@ -317,6 +321,15 @@ impl ProgressSink for Sink<'_> {
             })
         };
         self.st.emit(self.id, "progress", data);
+    }
+}
+
+impl jobs::JobSink for Sink<'_> {
+    fn picture(&self, svg: String) {
+        *self.live.picture.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::from(svg));
+        let n = self.live.pictures.fetch_add(1, Ordering::Relaxed) + 1;
+        let t = self.t0.elapsed().as_secs_f64();
+        self.st.emit(self.id, "picture", json!({ "n": n, "t": t }));
     }
 }
 

@@ -139,7 +139,7 @@ pub fn document() -> Value {
             },
             "/v1/jobs/{id}/events": {
                 "get": {
-                    "summary": "Server-sent events: `snapshot` (the job), then `progress` ({stage, fraction, best_cost, moves, t}) and `state` (the job) until it is final",
+                    "summary": "Server-sent events: `snapshot` (the job), then `progress` ({stage, fraction, best_cost, moves, t}), `picture` ({n, t}: live.svg has changed) and `state` (the job) until it is final",
                     "parameters": [id_param()],
                     "responses": {
                         "200": { "description": "text/event-stream", "content": { "text/event-stream": {} } },
@@ -152,7 +152,16 @@ pub fn document() -> Value {
             "/v1/jobs/{id}/placement.svg": file_route("Picture of the placement (SVG)", "image/svg+xml"),
             "/v1/jobs/{id}/placement.png": file_route("Picture of the placement (PNG)", "image/png"),
             "/v1/jobs/{id}/report.json": file_route("The report (costs, parameters, legality, stages)", "application/json"),
-            "/v1/jobs/{id}/start.svg": file_route("Picture of the starting placement (written when the job starts)", "image/svg+xml")
+            "/v1/jobs/{id}/start.svg": file_route("Picture of the starting placement (written when the job starts)", "image/svg+xml"),
+            "/v1/jobs/{id}/live.svg": { "get": {
+                "summary": "Picture of a running job's placement so far: simulated annealing's best (renewed at most about once a second, on a new best) and the placement after each stage; the `picture` event says when it changed",
+                "parameters": [id_param()],
+                "responses": {
+                    "200": { "description": "SVG", "content": { "image/svg+xml": { "schema": { "type": "string", "format": "binary" } } } },
+                    "401": error_response("Missing or invalid token"),
+                    "404": error_response("Unknown job, or it is not running, or it has no picture yet")
+                }
+            }}
         }
     })
 }

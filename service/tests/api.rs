@@ -200,6 +200,24 @@ fn cancel_events_openapi_page() {
     });
     let (_, v) = get_json(&c, &s.at(&format!("/v1/jobs/{queued}")), None);
     assert_eq!(v["state"], "queued");
+    // The running SA job's live picture appears (its best so far); a queued job has none.
+    let live = |id: &str| c.get(s.at(&format!("/v1/jobs/{id}/live.svg"))).send().unwrap();
+    let t0 = std::time::Instant::now();
+    let r = loop {
+        let r = live(&run);
+        if r.status().as_u16() == 200 || t0.elapsed() > Duration::from_secs(10) {
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(r.status().as_u16(), 200, "no live picture after 10 s");
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    let svg = r.text().unwrap();
+    assert!(svg.starts_with("<svg") || svg.contains("<svg"), "{svg}");
+    assert!(svg.contains("so far"), "title of the live picture");
+    let (st, msg) = error_of(live(&queued));
+    assert_eq!(st, 404, "{msg}");
+    assert!(msg.contains("no live picture: it is queued"), "{msg}");
     // Queued: cancelled at once (200). Running: 202, then cancelled soon.
     let r = c.delete(s.at(&format!("/v1/jobs/{queued}"))).send().unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -211,6 +229,7 @@ fn cancel_events_openapi_page() {
     assert!(v["timings"]["run_s"].as_f64().unwrap() < 10.0, "{v}");
     let (st, _) = get_json(&c, &s.at(&format!("/v1/jobs/{run}/placement.plc")), None);
     assert_eq!(st, 409, "no result for a cancelled job");
+    assert_eq!(error_of(live(&run)).0, 404, "no live picture once final");
 
     // Server-sent events of a short SA job: snapshot, progress, then the final state; the
     // stream ends by itself.
@@ -223,6 +242,7 @@ fn cancel_events_openapi_page() {
         .unwrap();
     assert!(text.starts_with("event: snapshot\n"), "{text}");
     assert!(text.contains("event: progress\n"), "{text}");
+    assert!(text.contains("event: picture\n"), "{text}");
     let last = text.rsplit("event: ").next().unwrap();
     assert!(last.starts_with("state\n") && last.contains("\"state\":\"succeeded\""), "{last}");
     // The curve of a finished job is gone from memory; its best cost is the result's.

@@ -183,16 +183,21 @@ fn web_page_submits_and_shows_a_finished_job() {
         events: +document.querySelector('#curve').dataset.events,
         picture: document.querySelector('#picture').complete ? document.querySelector('#picture').naturalWidth : 0,
         pictureSrc: document.querySelector('#picture').getAttribute('src') || '',
+        live: document.querySelector('#picture').dataset.live || null,
         downloads: [...document.querySelectorAll('#downloads a.download')].map(a => a.textContent),
         rows: [...document.querySelectorAll('tr.job')].map(r => r.dataset.state),
     })"#;
     let t0 = Instant::now();
     let mut seen_running_curve = false;
+    let mut seen_live_picture = false;
     let last = loop {
         let v: Value = serde_json::from_str(cdp.eval(probe).as_str().unwrap()).unwrap();
         assert!(!v["msg"].as_str().unwrap().contains("rror"), "submit failed: {v}");
         if v["state"] == "running" && v["points"].as_u64() > Some(0) {
             seen_running_curve = true;
+        }
+        if v["pictureSrc"].as_str().unwrap().contains("live.svg") {
+            seen_live_picture = true;
         }
         if v["state"] == "succeeded"
             && v["picture"].as_u64() > Some(0)
@@ -209,6 +214,10 @@ fn web_page_submits_and_shows_a_finished_job() {
     };
     eprintln!("browser view at the end: {last}");
     assert!(seen_running_curve, "the cost curve never grew while the job ran: {last}");
+    assert!(
+        seen_live_picture && last["live"].is_string(),
+        "the page never showed the live picture (picture events): {last}"
+    );
     assert!(last["events"].as_u64() > Some(0), "no progress events reached the page: {last}");
     assert_eq!(
         last["downloads"],

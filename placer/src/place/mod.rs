@@ -381,6 +381,18 @@ pub struct Progress {
 pub trait ProgressSink: Sync {
     /// Called now and then (at most a few times per second) by a running method.
     fn report(&self, p: &Progress);
+
+    /// True when the sink wants snapshots of the placement ([`placement`](Self::placement)).
+    /// Methods copy a placement for it only when this is true (default false).
+    fn wants_placement(&self) -> bool {
+        false
+    }
+
+    /// A snapshot of the placement so far (the best one, for methods that keep a best): called
+    /// only when [`wants_placement`](Self::wants_placement) is true, by simulated annealing on
+    /// a new best at most about once per second, and by the pipeline after each stage. Hard
+    /// macros not placed yet keep their start position.
+    fn placement(&self, _pl: &Placement) {}
 }
 
 /// A sink that ignores everything.

@@ -173,6 +173,36 @@ fn time_budget_is_respected_and_progress_reported() {
 }
 
 #[test]
+fn live_snapshots_are_legal_best_placements_at_most_once_a_second() {
+    struct Snaps(std::sync::Mutex<Vec<(Instant, Placement)>>);
+    impl ProgressSink for Snaps {
+        fn report(&self, _: &Progress) {}
+        fn wants_placement(&self) -> bool {
+            true
+        }
+        fn placement(&self, pl: &Placement) {
+            self.0.lock().unwrap().push((Instant::now(), pl.clone()));
+        }
+    }
+    let (nl, init, p) = small(8);
+    let sink = Snaps(Default::default());
+    let c = SaConfig { threads: 2, ..SaConfig::default() };
+    let t = Instant::now();
+    let out = place_sa(&nl, &init, &p, &c, 1, &Budget::seconds(2.5), &sink).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let snaps = sink.0.into_inner().unwrap();
+    assert!(!snaps.is_empty(), "no snapshot in {secs:.1} s");
+    assert!(snaps.len() as f64 <= secs + 1.0, "{} snapshots in {secs:.1} s", snaps.len());
+    for w in snaps.windows(2) {
+        assert!(w[1].0 - w[0].0 >= Duration::from_millis(900), "snapshots too close");
+    }
+    for (_, pl) in &snaps {
+        assert_legal(&nl, &init, pl, &p);
+    }
+    assert_legal(&nl, &init, &out.placement, &p);
+}
+
+#[test]
 fn degenerate_netlists_and_bad_configs() {
     let p = CostParams {
         canvas_width: 100.0,
