@@ -230,9 +230,8 @@ impl PolicyValueNet {
         let value = self.value.forward(&readout).squeeze_dim(-1);
         let logits = self.policy_logits(&readout);
         // Softmax over the legal cells only (see the module notes: no `+ 1e-6` floor).
-        let logp = logits
-            .masked_fill(&b.mask.logical_not(), MASKED_LOGIT)
-            .log_softmax(-1, Kind::Float);
+        let logp =
+            logits.masked_fill(&b.mask.logical_not(), MASKED_LOGIT).log_softmax(-1, Kind::Float);
         (logp, value)
     }
 
