@@ -30,7 +30,7 @@ use netlists::{Netlist, Placement};
 
 use crate::cost::{CostBreakdown, CostModel, CostParams, EvalScratch};
 use crate::legality::{check_with, LegalityOptions, LegalityReport};
-use crate::place::fd::{place_soft_macros, FdConfig, FdStats};
+use crate::place::fd::{place_soft_macros, spread_if_better, FdConfig, FdStats};
 use crate::place::sa::{place_sa, FdMode, SaConfig};
 use crate::place::{
     coordinate_descent, legalize, place_greedy, place_random, Budget, CdConfig, GreedyConfig,
@@ -172,20 +172,10 @@ pub fn best_fd(
     params: &CostParams,
     gentle: &FdConfig,
 ) -> Result<(FdStats, bool), PlaceError> {
-    let model = CostModel::new(nl, params)?;
-    let mut scratch = EvalScratch::default();
-    let w = crate::cost::CostWeights::new(1.0, 0.5, 0.5);
-    let mut other = pl.clone();
     let s_gentle = place_soft_macros(nl, pl, params, gentle);
-    let c_gentle = model.evaluate(pl, &mut scratch)?.proxy(w);
-    let ct = FdConfig { use_current_loc: false, ..FdConfig::default() };
-    let s_ct = place_soft_macros(nl, &mut other, params, &ct);
-    let c_ct = model.evaluate(&other, &mut scratch)?.proxy(w);
-    if c_ct < c_gentle {
-        *pl = other;
-        return Ok((s_ct, true));
-    }
-    Ok((s_gentle, false))
+    let w = crate::cost::CostWeights::new(1.0, 0.5, 0.5);
+    let (s_ct, ct_won) = spread_if_better(nl, pl, params, w)?;
+    Ok(if ct_won { (s_ct, true) } else { (s_gentle, false) })
 }
 
 /// The seed of one stage, derived from the pipeline seed (SplitMix64 of `seed` and the stage
@@ -354,8 +344,7 @@ pub fn run(
             .ids()
             .any(|id| nl.kind(id) == netlists::NodeKind::SoftMacro && !start.placed[id.index()]);
         let (s, ct_won) = if soft_unplaced {
-            let ct = FdConfig { use_current_loc: false, ..FdConfig::default() };
-            (place_soft_macros(nl, &mut pl, params, &ct), true)
+            (place_soft_macros(nl, &mut pl, params, &FdConfig::default()), true)
         } else {
             best_fd(nl, &mut pl, params, &cfg.fd_config)?
         };

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use netlists::{Netlist, NodeKind, Placement};
 
-use crate::cost::CostParams;
+use crate::cost::{CostError, CostModel, CostParams, CostWeights, EvalScratch};
 
 /// Parameters of the force-directed placer; the defaults are Circuit Training's Ariane
 /// settings (`CIRCUIT_TRAINING.md` §8, ARIANE.md table).
@@ -482,6 +482,31 @@ fn clamp_axis(c: f64, h: f64, len: f64) -> f64 {
     } else {
         c.clamp(h, len - h)
     }
+}
+
+/// Runs Circuit Training's schedule (every movable soft macro from the canvas centre, the
+/// [`FdConfig::default`]) on a copy of `pl` and takes the copy when its proxy at `w` is lower
+/// than `pl`'s (a tie keeps `pl`). Returns that run's statistics and whether it was taken.
+///
+/// The result of the schedule does not depend on the movable soft macros' current positions,
+/// so it spreads soft macros that start piled up (generated netlists, clusters at their
+/// centroids), which a schedule from the current positions cannot.
+pub fn spread_if_better(
+    nl: &Netlist,
+    pl: &mut Placement,
+    params: &CostParams,
+    w: CostWeights,
+) -> Result<(FdStats, bool), CostError> {
+    let model = CostModel::new(nl, params)?;
+    let mut scratch = EvalScratch::default();
+    let mut spread = pl.clone();
+    let s = place_soft_macros(nl, &mut spread, params, &FdConfig::default());
+    let better = model.evaluate(&spread, &mut scratch)?.proxy(w)
+        < model.evaluate(pl, &mut scratch)?.proxy(w);
+    if better {
+        *pl = spread;
+    }
+    Ok((s, better))
 }
 
 #[cfg(test)]

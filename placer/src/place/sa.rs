@@ -54,7 +54,7 @@ use netlists::{Netlist, NodeId, NodeKind, Orientation, Placement};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::fd::{place_soft_macros, FdConfig};
+use super::fd::{place_soft_macros, spread_if_better, FdConfig};
 use super::{
     macro_order, Budget, Deadline, Occupancy, PlaceError, PlaceOutcome, PlacementGrid, Progress,
     ProgressSink, Rect,
@@ -261,16 +261,7 @@ pub fn place_sa(
         // are not spread by the gentle schedule used during annealing: start from Circuit
         // Training's FD from the centre when that beats the given soft positions (on
         // Ariane133's expert placement it does not, and the start is kept).
-        let model = crate::cost::CostModel::new(nl, params)?;
-        let mut scratch = crate::cost::EvalScratch::default();
-        let mut spread = pl.clone();
-        let fcfg = FdConfig { use_current_loc: false, ..FdConfig::default() };
-        stats.fd(place_soft_macros(nl, &mut spread, params, &fcfg).elapsed);
-        if model.evaluate(&spread, &mut scratch)?.proxy(cfg.weights)
-            < model.evaluate(&pl, &mut scratch)?.proxy(cfg.weights)
-        {
-            pl = spread;
-        }
+        stats.fd(spread_if_better(nl, &mut pl, params, cfg.weights)?.0.elapsed);
     }
     let movable = macro_order(nl, &pl);
 
