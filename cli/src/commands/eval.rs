@@ -77,21 +77,22 @@ impl CostArgs {
     }
 
     pub(crate) fn extra_weights(&self) -> Result<Option<CostWeights>, Failure> {
-        let Some(s) = &self.weights else { return Ok(None) };
-        let v: Vec<f64> = s
-            .split(',')
-            .map(|t| t.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| {
-            Failure::input(anyhow::anyhow!("--weights {s}: expected three numbers WL,DEN,CONG"))
-        })?;
-        if v.len() != 3 || v.iter().any(|x| !x.is_finite() || *x < 0.0) {
-            return Err(Failure::input(anyhow::anyhow!(
-                "--weights {s}: expected three non-negative numbers WL,DEN,CONG"
-            )));
-        }
-        Ok(Some(CostWeights::new(v[0], v[1], v[2])))
+        self.weights.as_deref().map(|s| parse_weights("--weights", s)).transpose()
     }
+}
+
+/// The value `s` of option `flag`, `WL,DEN,CONG`: three finite non-negative numbers.
+pub(crate) fn parse_weights(flag: &str, s: &str) -> Result<CostWeights, Failure> {
+    let v: Vec<f64> =
+        s.split(',').map(|t| t.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+            Failure::input(anyhow::anyhow!("{flag} {s}: expected three numbers WL,DEN,CONG"))
+        })?;
+    if v.len() != 3 || v.iter().any(|x| !x.is_finite() || *x < 0.0) {
+        return Err(Failure::input(anyhow::anyhow!(
+            "{flag} {s}: expected three non-negative numbers WL,DEN,CONG"
+        )));
+    }
+    Ok(CostWeights::new(v[0], v[1], v[2]))
 }
 
 fn weights_key(w: CostWeights) -> String {

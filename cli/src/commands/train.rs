@@ -299,18 +299,10 @@ fn fresh_config(args: &Args, seed: u64) -> Result<TrainConfig, Failure> {
     Ok(c)
 }
 
-/// `WL,DEN,CONG`: three finite non-negative numbers.
+/// `--reward-weights WL,DEN,CONG` as the config stores it.
 fn parse_reward_weights(s: &str) -> Result<[f64; 3], Failure> {
-    let v: Vec<f64> =
-        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
-            input_err(format!("--reward-weights {s}: expected three numbers WL,DEN,CONG"))
-        })?;
-    match v[..] {
-        [wl, den, cong] if v.iter().all(|x| x.is_finite() && *x >= 0.0) => Ok([wl, den, cong]),
-        _ => Err(input_err(format!(
-            "--reward-weights {s}: expected three non-negative numbers WL,DEN,CONG"
-        ))),
-    }
+    let w = super::eval::parse_weights("--reward-weights", s)?;
+    Ok([w.wl, w.den, w.cong])
 }
 
 /// On resume, settings given again must equal the run's.
