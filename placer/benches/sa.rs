@@ -175,10 +175,10 @@ fn main() {
     );
     let printer = Printer { last: Mutex::new(Instant::now()) };
     let t = Instant::now();
-    let cpu0 = process_cpu_secs();
+    let cpu0 = process_cpu_secs_or_nan();
     let out = place_sa(&nl, &pl, &p, &cfg, seed, &budget, &printer).expect("sa");
     let wall = t.elapsed().as_secs_f64();
-    let cpu = process_cpu_secs() - cpu0;
+    let cpu = process_cpu_secs_or_nan() - cpu0;
     let stat = |k: &str| out.stats.iter().find(|s| s.0 == k).map_or(f64::NAN, |s| s.1);
     println!(
         "SA done in {wall:.1} s: {} moves attempted, {} cost reads, {} accepted; {:.0} cost reads/s per thread ({:.0} attempted/s per thread), {} threads",
@@ -284,14 +284,7 @@ fn thread_cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
-/// CPU time of this process (all threads) in seconds, from `/proc/self/stat` (NaN where
-/// unavailable).
-fn process_cpu_secs() -> f64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else { return f64::NAN };
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime the
-    // 13th; both in clock ticks (100 per second on Linux).
-    let Some(rest) = s.rsplit(')').next() else { return f64::NAN };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
-    (tick(11) + tick(12)) / 100.0
+/// CPU time of this process (all threads) in seconds (NaN where unavailable).
+fn process_cpu_secs_or_nan() -> f64 {
+    placer::place::process_cpu_time().map_or(f64::NAN, |d| d.as_secs_f64())
 }

@@ -76,17 +76,7 @@ impl StopCondition {
     }
 }
 
-/// CPU time (user + system, all threads) this process has used, from `/proc/self/stat`
-/// (`None` where that file is unavailable).
-pub fn process_cpu_time() -> Option<std::time::Duration> {
-    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The fields after the command name (in parentheses): utime is the 12th, stime the 13th,
-    // in clock ticks of 1/100 s on Linux.
-    let rest = s.rsplit(')').next()?;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    Some(std::time::Duration::from_millis(ticks * 10))
-}
+pub use placer::place::process_cpu_time;
 
 /// The three cost components and HPWL (means, or one placement's).
 #[derive(Clone, Copy, Debug, PartialEq)]
