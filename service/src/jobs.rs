@@ -12,7 +12,7 @@ use std::sync::Arc;
 use netlists::{plc, Netlist, Placement};
 use placer::cost::{CostOverrides, CostParams, CostWeights};
 use placer::output::{costs_json, legality_json, params_json, stages_json};
-use placer::pipeline::{self, Method, PipelineConfig, StageReport};
+use placer::pipeline::{self, Method, PipelineConfig};
 use placer::place::ProgressSink;
 use placer::render::{render_png, render_svg, Heatmap, RenderOptions};
 use serde::Deserialize;
@@ -571,90 +571,23 @@ fn run_rl(
     cancel: &Arc<AtomicBool>,
     progress: &dyn ProgressSink,
 ) -> Result<pipeline::PipelineResult, RunError> {
-    use placer::place::Progress;
-    use std::sync::atomic::Ordering;
-    use std::time::{Duration, Instant};
-    let t0 = Instant::now();
-    let budget = spec.time_budget_s.filter(|&b| b > 0.0).map(Duration::from_secs_f64);
-    let report = |fraction: f64, best_cost: f64| {
-        progress.report(&Progress {
-            stage: "rl".into(),
-            fraction,
-            best_cost,
-            moves: 0,
-            moves_per_sec: 0.0,
-            elapsed: t0.elapsed(),
-        });
-    };
-    report(0.0, f64::NAN);
-    let cfg = training::PolicyPlaceConfig {
-        finetune_budget: budget,
-        seed: spec.seed,
-        soft: if spec.options.fd { training::SoftMode::Fd } else { training::SoftMode::Keep },
-        ..Default::default()
-    };
-    let r = training::policy::place_with_policy_cfg(
+    let cfg = training::RlPlaceConfig {
         checkpoint,
-        Arc::new(nl.clone()),
-        init.clone(),
-        *params,
-        &cfg,
-    )
-    .map_err(|e| RunError::Failed(format!("placement with the policy failed: {e}")))?;
-    report(1.0, r.costs.proxy(CostWeights::STANDARD[0]));
-    let mut stages = vec![StageReport {
-        name: "rl".into(),
-        seconds: t0.elapsed().as_secs_f64(),
-        stats: vec![
-            ("finetune_iterations".into(), r.finetune_iterations as f64),
-            ("chosen_after_iteration".into(), r.chosen_after_iteration as f64),
-            ("reward".into(), r.reward),
-            ("soft_macros_fd".into(), f64::from(u8::from(spec.options.fd))),
-        ],
-    }];
-    if cancel.load(Ordering::SeqCst) {
-        return Err(RunError::Cancelled);
-    }
-    let mut pl = r.placement;
-    let failed = |e: &dyn std::fmt::Display| RunError::Failed(format!("placement failed: {e}"));
-    if spec.options.cd {
-        let t = Instant::now();
-        let b = placer::place::Budget { time: budget, cancel: Some(cancel.clone()) };
-        let cd_cfg = PipelineConfig::default().cd_config;
-        let s = placer::place::coordinate_descent(
-            nl,
-            &mut pl,
-            params,
-            &cd_cfg,
-            training::seed::derive(spec.seed, "cd"),
-            &b,
-            progress,
-        )
-        .map_err(|e| failed(&e))?;
-        stages.push(StageReport {
-            name: "cd".into(),
-            seconds: t.elapsed().as_secs_f64(),
-            stats: vec![
-                ("epochs_run".into(), s.epochs_run as f64),
-                ("macros_moved".into(), s.macros_moved as f64),
-                ("initial_cost".into(), s.initial_cost),
-                ("final_cost".into(), s.final_cost),
-            ],
-        });
-    }
-    let costs = placer::cost::evaluate(nl, &pl, params).map_err(|e| failed(&e))?;
-    let opts = placer::legality::LegalityOptions {
-        square_soft_macros: params.square_soft_macros,
-        ..Default::default()
+        time_budget: spec
+            .time_budget_s
+            .filter(|&b| b > 0.0)
+            .map(std::time::Duration::from_secs_f64),
+        seed: spec.seed,
+        fd: spec.options.fd,
+        cd: spec.options.cd,
+        cancel: Some(cancel.clone()),
     };
-    let legality =
-        placer::legality::check_with(nl, &pl, params.canvas_width, params.canvas_height, &opts);
-    Ok(pipeline::PipelineResult {
-        placement: pl,
-        costs,
-        legality,
-        stages,
-        seconds: t0.elapsed().as_secs_f64(),
+    training::place_rl(nl, init, params, &cfg, progress).map_err(|e| match e {
+        training::RlPlaceError::Policy(e) => {
+            RunError::Failed(format!("placement with the policy failed: {e}"))
+        }
+        training::RlPlaceError::Place(e) => RunError::Failed(format!("placement failed: {e}")),
+        training::RlPlaceError::Cancelled => RunError::Cancelled,
     })
 }
 

@@ -33,7 +33,9 @@ pub mod trainer;
 use std::path::{Path, PathBuf};
 
 pub use config::{KlMode, ModelSpec, PpoConfig, SoftMode, TrainConfig};
-pub use policy::{place_with_policy, PolicyPlaceConfig, PolicyPlacement};
+pub use policy::{
+    place_rl, place_with_policy, PolicyPlaceConfig, PolicyPlacement, RlPlaceConfig, RlPlaceError,
+};
 pub use tch::Device;
 pub use trainer::{IterationMetrics, StopCondition, TrainNetlist, Trainer};
 

@@ -6,13 +6,17 @@
 //! result, so the returned costs are of the complete placement.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use env::PlacementEnv;
 use gnn::PolicyValueNet;
 use netlists::{Netlist, Placement};
-use placer::cost::{CostBreakdown, CostParams};
+use placer::cost::{CostBreakdown, CostParams, CostWeights};
+use placer::legality::{check_with, LegalityOptions};
+use placer::pipeline::{PipelineConfig, PipelineResult, StageReport};
+use placer::place::{coordinate_descent, Budget, PlaceError, Progress, ProgressSink};
 use serde_json::json;
 use tch::Device;
 
@@ -205,4 +209,119 @@ pub fn place_with_policy_cfg(
     })?;
     best.finetune_iterations = iterations;
     Ok(best)
+}
+
+/// Settings of [`place_rl`].
+#[derive(Clone, Debug)]
+pub struct RlPlaceConfig<'a> {
+    /// The policy: a model file, checkpoint folder or run directory.
+    pub checkpoint: &'a Path,
+    /// Fine-tuning budget (`None`: zero-shot), and again the budget of coordinate descent.
+    pub time_budget: Option<Duration>,
+    /// Seed of fine-tuning and coordinate descent.
+    pub seed: u64,
+    /// Force-directed soft macros at the end of episodes (else kept where they are).
+    pub fd: bool,
+    /// Coordinate descent after the policy.
+    pub cd: bool,
+    /// Checked after the policy (fine-tuning itself cannot be interrupted) and by coordinate
+    /// descent.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// Why [`place_rl`] gave no placement.
+#[derive(Debug, thiserror::Error)]
+pub enum RlPlaceError {
+    /// Loading, fine-tuning or running the policy failed.
+    #[error(transparent)]
+    Policy(TrainError),
+    /// Coordinate descent or the evaluation after the policy failed.
+    #[error(transparent)]
+    Place(#[from] PlaceError),
+    /// The cancel flag was set.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// The `rl` method in the pipeline's result form: a greedy episode of a trained policy
+/// (zero-shot, or after fine-tuning for the time budget), optional coordinate descent, then
+/// evaluation and legality. Reports the `rl` stage to `progress` at its start and end.
+pub fn place_rl(
+    nl: &Netlist,
+    init: &Placement,
+    params: &CostParams,
+    o: &RlPlaceConfig<'_>,
+    progress: &dyn ProgressSink,
+) -> Result<PipelineResult, RlPlaceError> {
+    let t0 = Instant::now();
+    let report = |fraction: f64, best_cost: f64| {
+        progress.report(&Progress {
+            stage: "rl".into(),
+            fraction,
+            best_cost,
+            moves: 0,
+            moves_per_sec: 0.0,
+            elapsed: t0.elapsed(),
+        });
+    };
+    let cancelled = || o.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+    report(0.0, f64::NAN);
+    let cfg = PolicyPlaceConfig {
+        finetune_budget: o.time_budget,
+        seed: o.seed,
+        soft: if o.fd { SoftMode::Fd } else { SoftMode::Keep },
+        ..Default::default()
+    };
+    let r = place_with_policy_cfg(o.checkpoint, Arc::new(nl.clone()), init.clone(), *params, &cfg)
+        .map_err(RlPlaceError::Policy)?;
+    report(1.0, r.costs.proxy(CostWeights::STANDARD[0]));
+    let mut stages = vec![StageReport {
+        name: "rl".into(),
+        seconds: t0.elapsed().as_secs_f64(),
+        stats: vec![
+            ("finetune_iterations".into(), r.finetune_iterations as f64),
+            ("chosen_after_iteration".into(), r.chosen_after_iteration as f64),
+            ("reward".into(), r.reward),
+            ("soft_macros_fd".into(), f64::from(u8::from(o.fd))),
+        ],
+    }];
+    if cancelled() {
+        return Err(RlPlaceError::Cancelled);
+    }
+    let mut pl = r.placement;
+    if o.cd {
+        let t = Instant::now();
+        let budget = Budget { time: o.time_budget, cancel: o.cancel.clone() };
+        let cd_cfg = PipelineConfig::default().cd_config;
+        let s = coordinate_descent(
+            nl,
+            &mut pl,
+            params,
+            &cd_cfg,
+            crate::seed::derive(o.seed, "cd"),
+            &budget,
+            progress,
+        )?;
+        stages.push(StageReport {
+            name: "cd".into(),
+            seconds: t.elapsed().as_secs_f64(),
+            stats: vec![
+                ("epochs_run".into(), s.epochs_run as f64),
+                ("macros_moved".into(), s.macros_moved as f64),
+                ("initial_cost".into(), s.initial_cost),
+                ("final_cost".into(), s.final_cost),
+            ],
+        });
+    }
+    let costs = placer::cost::evaluate(nl, &pl, params).map_err(PlaceError::from)?;
+    let opts =
+        LegalityOptions { square_soft_macros: params.square_soft_macros, ..Default::default() };
+    let legality = check_with(nl, &pl, params.canvas_width, params.canvas_height, &opts);
+    Ok(PipelineResult {
+        placement: pl,
+        costs,
+        legality,
+        stages,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
 }

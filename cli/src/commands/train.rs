@@ -632,9 +632,7 @@ pub(crate) struct RlPlace<'a> {
     pub(crate) cd: bool,
 }
 
-/// `place --method rl`: a greedy episode of a trained policy (zero-shot, or after fine-tuning
-/// for the time budget), optional coordinate descent, then evaluation and legality, in the
-/// pipeline's result form.
+/// `place --method rl` ([`training::place_rl`]), with its errors mapped to exit codes.
 pub(crate) fn place_rl(
     nl: &netlists::Netlist,
     init: &netlists::Placement,
@@ -642,76 +640,19 @@ pub(crate) fn place_rl(
     o: &RlPlace<'_>,
     progress: &dyn placer::place::ProgressSink,
 ) -> Result<placer::pipeline::PipelineResult, Failure> {
-    use placer::pipeline::{PipelineConfig, StageReport};
-    let t0 = std::time::Instant::now();
     let ck = o.checkpoint.ok_or_else(|| {
         input_err("--method rl needs --checkpoint (a model file, checkpoint folder or training run directory)".into())
     })?;
-    let cfg = training::PolicyPlaceConfig {
-        finetune_budget: o.time_budget.map(Duration::from_secs_f64),
+    let cfg = training::RlPlaceConfig {
+        checkpoint: ck,
+        time_budget: o.time_budget.map(Duration::from_secs_f64),
         seed: o.seed,
-        soft: if o.fd { SoftMode::Fd } else { SoftMode::Keep },
-        ..Default::default()
+        fd: o.fd,
+        cd: o.cd,
+        cancel: None,
     };
-    let r = training::policy::place_with_policy_cfg(
-        ck,
-        Arc::new(nl.clone()),
-        init.clone(),
-        *params,
-        &cfg,
-    )
-    .map_err(train_failure)?;
-    let mut stages = vec![StageReport {
-        name: "rl".into(),
-        seconds: t0.elapsed().as_secs_f64(),
-        stats: vec![
-            ("finetune_iterations".into(), r.finetune_iterations as f64),
-            ("chosen_after_iteration".into(), r.chosen_after_iteration as f64),
-            ("reward".into(), r.reward),
-            ("soft_macros_fd".into(), f64::from(u8::from(o.fd))),
-        ],
-    }];
-    let mut pl = r.placement;
-    if o.cd {
-        let t = std::time::Instant::now();
-        let budget = placer::place::Budget {
-            time: o.time_budget.map(Duration::from_secs_f64),
-            cancel: None,
-        };
-        let cd_cfg = PipelineConfig::default().cd_config;
-        let s = placer::place::coordinate_descent(
-            nl,
-            &mut pl,
-            params,
-            &cd_cfg,
-            training::seed::derive(o.seed, "cd"),
-            &budget,
-            progress,
-        )
-        .map_err(|e| Failure::other(anyhow::anyhow!(e)))?;
-        stages.push(StageReport {
-            name: "cd".into(),
-            seconds: t.elapsed().as_secs_f64(),
-            stats: vec![
-                ("epochs_run".into(), s.epochs_run as f64),
-                ("macros_moved".into(), s.macros_moved as f64),
-                ("initial_cost".into(), s.initial_cost),
-                ("final_cost".into(), s.final_cost),
-            ],
-        });
-    }
-    let costs = placer::cost::evaluate(nl, &pl, params).map_err(Failure::other)?;
-    let opts = placer::legality::LegalityOptions {
-        square_soft_macros: params.square_soft_macros,
-        ..Default::default()
-    };
-    let legality =
-        placer::legality::check_with(nl, &pl, params.canvas_width, params.canvas_height, &opts);
-    Ok(placer::pipeline::PipelineResult {
-        placement: pl,
-        costs,
-        legality,
-        stages,
-        seconds: t0.elapsed().as_secs_f64(),
+    training::place_rl(nl, init, params, &cfg, progress).map_err(|e| match e {
+        training::RlPlaceError::Policy(e) => train_failure(e),
+        e => Failure::other(e),
     })
 }
