@@ -267,34 +267,22 @@ pub fn unescape(name: &str) -> String {
 /// divider) is kept. This is how Innovus and OpenROAD write generate-block indices
 /// (`sram_block\[0\]`).
 pub fn escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        match c {
-            '[' | ']' | '\\' | ';' | '(' | ')' | '*' | '"' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' | '-' | '+' if i == 0 => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_whitespace() => out.push('_'),
-            c => out.push(c),
-        }
-    }
-    if out.is_empty() {
-        out.push('_');
-    }
-    out
+    escape_with(name, true)
 }
 
 /// Escapes an I/O pin name for DEF: bus brackets stay (`data[3]` is bit 3 of `data`); other
 /// special characters are escaped as in [`escape`].
 fn escape_pin(name: &str) -> String {
+    escape_with(name, false)
+}
+
+/// [`escape`], with `[` and `]` escaped only when `brackets` is set.
+fn escape_with(name: &str, brackets: bool) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, c) in name.chars().enumerate() {
         match c {
-            '\\' | ';' | '(' | ')' | '*' | '"' => {
+            '[' | ']' if !brackets => out.push(c),
+            '[' | ']' | '\\' | ';' | '(' | ')' | '*' | '"' => {
                 out.push('\\');
                 out.push(c);
             }
