@@ -20,6 +20,8 @@
 #   TRAIN_SECONDS [1200]  CPU_SECONDS [unset]  SA_SECONDS [60]  GRID [32] (model action grid)
 #   netlist: HARD_MACROS [24]  SOFT_MACROS [64]  PORTS [32]  NETS [600]  SEED [1]
 #   EPISODES [16] (per iteration)  MINIBATCH [128]  EPOCHS [4]  LR [4e-4]  SOFT [fd|keep: fd]
+#   ENTROPY [0.01] (entropy bonus)  ITERATIONS [1000000] (also the length of the cosine
+#   learning-rate decay; the time budget usually ends the run first)
 #   EVAL_EVERY [5]  THREADS [2] (libtorch CPU threads)  CHIPFLOOR [target/release/chipfloor]
 # The smoke version: TRAIN_SECONDS=90 scripts/learning_experiment.sh runs/learning-smoke
 set -euo pipefail
@@ -38,6 +40,8 @@ EPISODES=${EPISODES:-16}
 MINIBATCH=${MINIBATCH:-128}
 EPOCHS=${EPOCHS:-4}
 LR=${LR:-4e-4}
+ENTROPY=${ENTROPY:-0.01}
+ITERATIONS=${ITERATIONS:-1000000}
 SOFT=${SOFT:-fd}
 EVAL_EVERY=${EVAL_EVERY:-5}
 THREADS=${THREADS:-2}
@@ -76,7 +80,7 @@ fi
 echo "== training for ${BUDGET} (CPU)" >&2
 "$BIN" train "$NL" --plc "$PLC" --device cpu --threads "$THREADS" --seed "$SEED" \
   --grid "$GRID" --soft "$SOFT" --episodes-per-iter "$EPISODES" --minibatch "$MINIBATCH" \
-  --epochs "$EPOCHS" --lr "$LR" --eval-every "$EVAL_EVERY" --iterations 1000000 \
+  --epochs "$EPOCHS" --lr "$LR" --entropy-coef "$ENTROPY" --eval-every "$EVAL_EVERY" --iterations "$ITERATIONS" \
   "${LIMIT[@]}" --run-dir "$OUT/run" --no-progress > "$OUT/train_summary.txt"
 cat "$OUT/train_summary.txt" >&2
 

@@ -19,6 +19,7 @@ use placer::place::fd::{place_soft_macros, FdConfig};
 use placer::place::{cell_mask, macro_order, Occupancy, PlacementGrid};
 
 use crate::graph::{GraphLimits, StaticGraph};
+use crate::wire::WireTables;
 
 /// How soft macros are placed at the end of an episode.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +44,9 @@ pub struct EnvConfig {
     pub soft_placement: SoftPlacement,
     /// Normalisers of the metadata features.
     pub limits: GraphLimits,
+    /// Compute [`Observation::wire`] (the wirelength map of the macro to place; not part of
+    /// Circuit Training's observation, see [`crate::wire`]).
+    pub wire_map: bool,
 }
 
 impl Default for EnvConfig {
@@ -53,6 +57,7 @@ impl Default for EnvConfig {
             infeasible_reward: -4.0,
             soft_placement: SoftPlacement::ForceDirected(FdConfig::default()),
             limits: GraphLimits::default(),
+            wire_map: true,
         }
     }
 }
@@ -99,6 +104,10 @@ pub struct Observation {
     pub current_node: usize,
     /// Legal actions over the padded `G × G` grid, row-major (`r·G + c`).
     pub mask: Vec<bool>,
+    /// The wirelength map of the macro to place over the padded grid (`0..=255` over the
+    /// legal cells, 0 elsewhere; [`crate::wire`]); empty when [`EnvConfig::wire_map`] is off
+    /// or the episode is done.
+    pub wire: Vec<u8>,
 }
 
 /// What the end of an episode reports.
@@ -147,6 +156,8 @@ pub struct PlacementEnv {
     obs: Observation,
     cells: Vec<bool>,
     scratch: EvalScratch,
+    wire: Option<Arc<WireTables>>,
+    wire_scratch: (Vec<f64>, Vec<f64>),
 }
 
 impl PlacementEnv {
@@ -193,6 +204,7 @@ impl PlacementEnv {
             }
         }
         let g = cfg.max_grid;
+        let wire = cfg.wire_map.then(|| Arc::new(WireTables::new(&nl, &init, &grid, &order)));
         let mut env = PlacementEnv {
             pad_rows: (g - params.rows as usize) / 2,
             pad_cols: (g - params.cols as usize) / 2,
@@ -212,6 +224,8 @@ impl PlacementEnv {
             obs: Observation::default(),
             cells: Vec::new(),
             scratch: EvalScratch::default(),
+            wire,
+            wire_scratch: (Vec::new(), Vec::new()),
         };
         env.reset();
         Ok(env)
@@ -259,6 +273,7 @@ impl PlacementEnv {
         let g = self.cfg.max_grid;
         self.obs.mask.clear();
         self.obs.mask.resize(g * g, false);
+        self.obs.wire.clear();
         if self.done {
             self.obs.current_node = 0;
             return;
@@ -271,6 +286,18 @@ impl PlacementEnv {
                 let (r, c) = self.grid.row_col(cell);
                 self.obs.mask[(r as usize + self.pad_rows) * g + c as usize + self.pad_cols] = true;
             }
+        }
+        if let Some(w) = &self.wire {
+            w.fill(
+                &self.nl,
+                &self.pl,
+                self.step,
+                id,
+                &self.cells,
+                (g, self.pad_rows, self.pad_cols),
+                &mut self.wire_scratch,
+                &mut self.obs.wire,
+            );
         }
     }
 
@@ -388,6 +415,10 @@ impl PlacementEnv {
     /// True once the episode ended.
     pub fn is_done(&self) -> bool {
         self.done
+    }
+    /// The placement grid.
+    pub fn grid(&self) -> &PlacementGrid {
+        &self.grid
     }
     /// Side of the action grid.
     pub fn max_grid(&self) -> usize {

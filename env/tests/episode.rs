@@ -177,3 +177,82 @@ fn observation_features_follow_ct_conventions() {
     let first = env.order()[0];
     assert_eq!(o.current_node, g.graph_index[first.index()] as usize);
 }
+
+/// The wirelength map orders the legal cells as a direct computation does: for the macro to
+/// place, `Σ w · HPWL` over its nets with its pins at the cell (orientation kept) and the pins
+/// of ports, soft macros, fixed and already placed hard macros; 0 at the best legal cell, 255
+/// at the worst, 0 on illegal cells.
+#[test]
+fn wire_map_orders_legal_cells_by_direct_hpwl() {
+    use netlists::NodeKind;
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for seed in 1..4 {
+        let mut env = small_env(seed, SoftPlacement::KeepInitial);
+        env.reset();
+        let g = env.max_grid();
+        for _ in 0..env.episode_len() {
+            let obs = env.observation().clone();
+            assert_eq!(obs.wire.len(), g * g);
+            let nl = env.netlist().clone();
+            let m = env.order()[env.steps_taken()];
+            let legal: Vec<usize> =
+                obs.mask.iter().enumerate().filter(|(_, &b)| b).map(|(a, _)| a).collect();
+            for (a, &ok) in obs.mask.iter().enumerate() {
+                if !ok {
+                    assert_eq!(obs.wire[a], 0, "illegal cell {a} has a wire value");
+                }
+            }
+            // Direct: the macro's nets, its pins at the candidate centre.
+            let direct = |a: usize| -> f64 {
+                let mut pl = env.placement().clone();
+                let (x, y) = env.grid().centre(env.action_to_cell(a).unwrap());
+                pl.x[m.index()] = x;
+                pl.y[m.index()] = y;
+                let mut total = 0.0;
+                for k in 0..nl.nets.len() {
+                    let s = &nl.nets.sinks
+                        [nl.nets.sink_start[k] as usize..nl.nets.sink_start[k + 1] as usize];
+                    let pins: Vec<_> =
+                        std::iter::once(nl.nets.driver[k]).chain(s.iter().copied()).collect();
+                    let anchor = |j: netlists::NodeId| nl.owner[j.index()].unwrap_or(j);
+                    if !pins.iter().any(|&j| anchor(j) == m) {
+                        continue;
+                    }
+                    let counted: Vec<_> = pins
+                        .iter()
+                        .filter(|&&j| {
+                            let a = anchor(j);
+                            a == m
+                                || nl.kind(a) != NodeKind::HardMacro
+                                || pl.fixed[a.index()]
+                                || pl.placed[a.index()]
+                        })
+                        .map(|&j| pl.pin_position(&nl, j))
+                        .collect();
+                    let (x0, x1) = counted
+                        .iter()
+                        .fold((f64::MAX, f64::MIN), |b, p| (b.0.min(p.0), b.1.max(p.0)));
+                    let (y0, y1) = counted
+                        .iter()
+                        .fold((f64::MAX, f64::MIN), |b, p| (b.0.min(p.1), b.1.max(p.1)));
+                    total += nl.nets.weight[k] * ((x1 - x0) + (y1 - y0));
+                }
+                total
+            };
+            let d: Vec<f64> = legal.iter().map(|&a| direct(a)).collect();
+            let (lo, hi) = d.iter().fold((f64::MAX, f64::MIN), |b, &v| (b.0.min(v), b.1.max(v)));
+            for (&a, &v) in legal.iter().zip(&d) {
+                let want = if hi > lo { ((v - lo) / (hi - lo) * 255.0).round() as i32 } else { 0 };
+                assert!(
+                    (obs.wire[a] as i32 - want).abs() <= 1,
+                    "seed {seed} cell {a}: map {} direct {want}",
+                    obs.wire[a]
+                );
+            }
+            let a = legal[rng.gen_range(0..legal.len())];
+            if env.step(a).unwrap().done {
+                break;
+            }
+        }
+    }
+}

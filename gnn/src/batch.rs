@@ -21,6 +21,8 @@ pub struct StepView<'a> {
     pub current_node: usize,
     /// Legal actions (`G²`).
     pub mask: &'a [bool],
+    /// Wirelength map (`G²` bytes, `0..=255`; empty: none).
+    pub wire: &'a [u8],
 }
 
 impl<'a> StepView<'a> {
@@ -33,6 +35,7 @@ impl<'a> StepView<'a> {
             is_node_placed: &o.is_node_placed,
             current_node: o.current_node,
             mask: &o.mask,
+            wire: &o.wire,
         }
     }
 }
@@ -52,6 +55,7 @@ pub fn build(steps: &[StepView<'_>], device: Device) -> GraphBatch {
     let mut meta = vec![0f32; b * 12];
     let mut cur = vec![0i64; b];
     let mut mask = vec![false; b * a];
+    let mut wire = vec![0f32; b * a];
     for (k, s) in steps.iter().enumerate() {
         let g = s.graph;
         for v in 0..g.num_nodes() {
@@ -75,6 +79,9 @@ pub fn build(steps: &[StepView<'_>], device: Device) -> GraphBatch {
         meta[k * 12..k * 12 + 12].copy_from_slice(&g.metadata);
         cur[k] = s.current_node as i64;
         mask[k * a..k * a + s.mask.len().min(a)].copy_from_slice(&s.mask[..s.mask.len().min(a)]);
+        for (w, &q) in wire[k * a..(k + 1) * a].iter_mut().zip(s.wire) {
+            *w = f32::from(q) / 255.0;
+        }
     }
     let (b, n, e, a) = (b as i64, n as i64, e as i64, a as i64);
     GraphBatch {
@@ -86,5 +93,6 @@ pub fn build(steps: &[StepView<'_>], device: Device) -> GraphBatch {
         metadata: Tensor::from_slice(&meta).view([b, 12]).to(device),
         current: Tensor::from_slice(&cur).to(device),
         mask: Tensor::from_slice(&mask).view([b, a]).to_kind(Kind::Bool).to(device),
+        wire: Tensor::from_slice(&wire).view([b, a]).to(device),
     }
 }

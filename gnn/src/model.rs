@@ -48,7 +48,14 @@ pub struct ModelConfig {
     /// plain ReLU). Default [`DEFAULT_HEAD_LEAK`]; `.cfg` files without the key (older
     /// checkpoints) load with 0.
     pub head_leak: f64,
+    /// Add the environment's wirelength map (`env::wire`) to the policy logits, scaled by a
+    /// learned state-dependent gain that starts at 0 (so an untrained network ignores it). Not
+    /// in Circuit Training. `.cfg` files without the key (older checkpoints) load with `false`.
+    pub wire_map: bool,
 }
+
+/// Logit range the wirelength map spans at gain 1 (the map is `0..=1` over the legal cells).
+pub const WIRE_SCALE: f64 = 10.0;
 
 /// Default negative slope of the policy head's activations.
 ///
@@ -62,22 +69,29 @@ pub const DEFAULT_HEAD_LEAK: f64 = 0.01;
 
 impl Default for ModelConfig {
     fn default() -> Self {
-        ModelConfig { hidden: 8, gcn_layers: 3, grid: 128, head_leak: DEFAULT_HEAD_LEAK }
+        ModelConfig {
+            hidden: 8,
+            gcn_layers: 3,
+            grid: 128,
+            head_leak: DEFAULT_HEAD_LEAK,
+            wire_map: true,
+        }
     }
 }
 
 impl ModelConfig {
-    /// One line `hidden=8 gcn_layers=3 grid=128 head_leak=0.01`, stored next to saved weights.
+    /// One line `hidden=8 gcn_layers=3 grid=128 head_leak=0.01 wire_map=1`, stored next to
+    /// saved weights.
     pub fn to_line(&self) -> String {
         format!(
-            "hidden={} gcn_layers={} grid={} head_leak={}",
-            self.hidden, self.gcn_layers, self.grid, self.head_leak
+            "hidden={} gcn_layers={} grid={} head_leak={} wire_map={}",
+            self.hidden, self.gcn_layers, self.grid, self.head_leak, self.wire_map as u8
         )
     }
     /// Parses [`to_line`](Self::to_line).
     pub fn from_line(s: &str) -> Result<ModelConfig, String> {
-        // Older files have no `head_leak`: their heads are plain ReLU.
-        let mut c = ModelConfig { head_leak: 0.0, ..ModelConfig::default() };
+        // Older files have no `head_leak` (their heads are plain ReLU) and no `wire_map`.
+        let mut c = ModelConfig { head_leak: 0.0, wire_map: false, ..ModelConfig::default() };
         for tok in s.split_whitespace() {
             let (k, v) =
                 tok.split_once('=').ok_or_else(|| format!("bad model config token `{tok}`"))?;
@@ -87,6 +101,13 @@ impl ModelConfig {
                 "gcn_layers" => c.gcn_layers = v.parse().map_err(|_| bad())?,
                 "grid" => c.grid = v.parse().map_err(|_| bad())?,
                 "head_leak" => c.head_leak = v.parse().map_err(|_| bad())?,
+                "wire_map" => {
+                    c.wire_map = match v {
+                        "0" => false,
+                        "1" => true,
+                        _ => return Err(bad()),
+                    }
+                }
                 _ => return Err(format!("unknown model config key `{k}`")),
             }
         }
@@ -129,6 +150,9 @@ pub struct GraphBatch {
     pub current: Tensor,
     /// `[B, G²]` legal actions (bool).
     pub mask: Tensor,
+    /// `[B, G²]` wirelength map, `0..=1` over the legal cells (zeros when the observations
+    /// carry none).
+    pub wire: Tensor,
 }
 
 /// The shared policy/value network.
@@ -144,6 +168,7 @@ pub struct PolicyValueNet {
     policy_fc: nn::Linear,
     deconvs: Vec<nn::ConvTranspose2D>,
     last: nn::ConvTranspose2D,
+    wire_gain: Option<nn::Linear>,
 }
 
 /// Log-probability given to masked actions (CT: `−2³² + 1`).
@@ -188,7 +213,17 @@ impl PolicyValueNet {
             3,
             nn::ConvTransposeConfig { stride: 1, padding: 1, ..Default::default() },
         );
-        PolicyValueNet { cfg, meta, gcn, q, k, v, value, policy_fc, deconvs, last }
+        // Created last and zero-initialised: the other variables draw the same random
+        // initial values with or without it, and an untrained network ignores the map.
+        let wire_gain = cfg.wire_map.then(|| {
+            let zero = nn::LinearConfig {
+                ws_init: nn::Init::Const(0.0),
+                bs_init: Some(nn::Init::Const(0.0)),
+                bias: true,
+            };
+            nn::linear(path / "wire_gain", r, 1, zero)
+        });
+        PolicyValueNet { cfg, meta, gcn, q, k, v, value, policy_fc, deconvs, last, wire_gain }
     }
 
     /// The model sizes.
@@ -229,6 +264,11 @@ impl PolicyValueNet {
         let readout = Tensor::cat(&[&h_meta, &mean, &var, &max, &min, &attended, &h_cur], -1); // [B,7h]
         let value = self.value.forward(&readout).squeeze_dim(-1);
         let logits = self.policy_logits(&readout);
+        // Larger wirelength, lower logit, in proportion to the learned gain.
+        let logits = match &self.wire_gain {
+            Some(g) => logits - g.forward(&readout) * (&b.wire * WIRE_SCALE),
+            None => logits,
+        };
         // Softmax over the legal cells only (see the module notes: no `+ 1e-6` floor).
         let logp =
             logits.masked_fill(&b.mask.logical_not(), MASKED_LOGIT).log_softmax(-1, Kind::Float);

@@ -136,3 +136,52 @@ fn config_line_round_trips_and_old_lines_mean_plain_relu() {
     assert!(ModelConfig::from_line("hidden=8 gcn_layers=3 grid=128 head_leak=1.5").is_err());
     assert!(ModelConfig::from_line("hidden=8 gcn_layers=3 grid=128 head_leak=x").is_err());
 }
+
+/// The wirelength map: an untrained network ignores it (zero gain; the other variables are
+/// initialised as without it), and with gain `g` the legal log-probabilities shift by
+/// `−g · WIRE_SCALE · wire` up to a constant.
+#[test]
+fn wire_map_bias_starts_at_zero_and_shifts_logits_by_the_map() {
+    let e = env_for(5, 32);
+    let obs = e.observation();
+    assert!(obs.wire.iter().any(|&q| q > 0), "the map should not be flat");
+    let batch = build(&[StepView::of(e.graph(), obs)], Device::Cpu);
+    let mk = |wire_map: bool| {
+        tch::manual_seed(17);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = PolicyValueNet::new(
+            &vs.root(),
+            ModelConfig { grid: 32, wire_map, ..Default::default() },
+        );
+        (vs, net)
+    };
+    let (_vs0, plain) = mk(false);
+    let (vs1, wired) = mk(true);
+    let (l0, v0) = plain.forward(&batch);
+    let (l1, v1) = wired.forward(&batch);
+    assert!(bool::try_from(l0.eq_tensor(&l1).all()).unwrap(), "untrained outputs differ");
+    assert!(bool::try_from(v0.eq_tensor(&v1).all()).unwrap());
+    let g = 0.5;
+    tch::no_grad(|| {
+        let vars = vs1.variables();
+        let _ = vars["wire_gain.bias"].shallow_clone().fill_(g);
+    });
+    let (l2, _) = wired.forward(&batch);
+    let a: Vec<f32> = Vec::<f32>::try_from(l0.get(0)).unwrap();
+    let b: Vec<f32> = Vec::<f32>::try_from(l2.get(0)).unwrap();
+    let legal: Vec<usize> =
+        obs.mask.iter().enumerate().filter(|(_, &ok)| ok).map(|(i, _)| i).collect();
+    let shift = |i: usize| {
+        (b[i] - a[i]) as f64 + g * gnn::model::WIRE_SCALE * f64::from(obs.wire[i]) / 255.0
+    };
+    let c = shift(legal[0]);
+    for &i in &legal {
+        assert!((shift(i) - c).abs() < 1e-4, "cell {i}: {} vs {c}", shift(i));
+    }
+    // Old config lines have no wire map.
+    assert!(
+        !ModelConfig::from_line("hidden=8 gcn_layers=3 grid=128 head_leak=0.01").unwrap().wire_map
+    );
+    let w = ModelConfig { grid: 32, wire_map: true, ..Default::default() };
+    assert_eq!(ModelConfig::from_line(&w.to_line()).unwrap(), w);
+}

@@ -129,6 +129,10 @@ pub struct ModelSpec {
     /// runs written before it existed load with 0 (plain ReLU).
     #[serde(default)]
     pub head_leak: f64,
+    /// Policy logits biased by the environment's wirelength map
+    /// ([`gnn::ModelConfig::wire_map`]); runs written before it existed load with `false`.
+    #[serde(default)]
+    pub wire_map: bool,
 }
 
 impl Default for ModelSpec {
@@ -144,6 +148,7 @@ impl From<ModelConfig> for ModelSpec {
             gcn_layers: c.gcn_layers,
             grid: c.grid,
             head_leak: c.head_leak,
+            wire_map: c.wire_map,
         }
     }
 }
@@ -155,6 +160,7 @@ impl From<ModelSpec> for ModelConfig {
             gcn_layers: s.gcn_layers,
             grid: s.grid,
             head_leak: s.head_leak,
+            wire_map: s.wire_map,
         }
     }
 }
@@ -269,6 +275,7 @@ impl TrainConfig {
                 SoftMode::Fd => SoftPlacement::ForceDirected(FdConfig::default()),
                 SoftMode::Keep => SoftPlacement::KeepInitial,
             },
+            wire_map: self.model.wire_map,
             ..EnvConfig::default()
         }
     }

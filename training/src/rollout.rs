@@ -39,6 +39,8 @@ pub struct StepRecord {
     pub current_node: u32,
     /// The legal actions (`G²` bits, [`pack_mask`]).
     pub mask: Vec<u64>,
+    /// The wirelength map (`G²` bytes; empty when the model does not use it).
+    pub wire: Vec<u8>,
     /// The action taken.
     pub action: u32,
     /// `log π_old(action)`.
@@ -59,6 +61,7 @@ impl StepRecord {
             is_node_placed: &self.is_node_placed,
             current_node: self.current_node as usize,
             mask,
+            wire: &self.wire,
         }
     }
 }
@@ -212,6 +215,7 @@ pub fn collect(
                 is_node_placed: obs.is_node_placed.clone(),
                 current_node: obs.current_node as u32,
                 mask: pack_mask(&obs.mask),
+                wire: obs.wire.clone(),
                 action: a as u32,
                 old_logp: l,
                 old_value: values[row],

@@ -107,6 +107,13 @@ pub(crate) struct Args {
     /// Initial learning rate (default 4e-4; cosine decay to 0.1x over the run).
     #[arg(long)]
     lr: Option<f64>,
+    /// Weight of the entropy bonus in the PPO loss (default 0.01).
+    #[arg(long)]
+    entropy_coef: Option<f64>,
+    /// A model without the wirelength-map bias on its policy logits (Circuit Training's
+    /// policy; see `gnn::model`).
+    #[arg(long)]
+    no_wire_map: bool,
     /// Reward weights `WL,DEN,CONG`: the reward is minus the proxy at these weights (default
     /// 1,0.5,0.5).
     #[arg(long, value_name = "WL,DEN,CONG")]
@@ -292,6 +299,12 @@ fn fresh_config(args: &Args, seed: u64) -> Result<TrainConfig, Failure> {
     if let Some(v) = args.lr {
         c.ppo.learning_rate = v;
     }
+    if let Some(v) = args.entropy_coef {
+        c.ppo.entropy_coef = v;
+    }
+    if args.no_wire_map {
+        c.model.wire_map = false;
+    }
     if let Some(s) = &args.reward_weights {
         c.reward_weights = parse_reward_weights(s)?;
     }
@@ -335,6 +348,10 @@ fn check_same(args: &Args, c: &TrainConfig) -> Result<(), Failure> {
     cmp("--minibatch", args.minibatch.map(|v| v.to_string()), c.ppo.minibatch.to_string());
     cmp("--epochs", args.epochs.map(|v| v.to_string()), c.ppo.epochs.to_string());
     cmp("--lr", args.lr.map(|v| v.to_string()), c.ppo.learning_rate.to_string());
+    cmp("--entropy-coef", args.entropy_coef.map(|v| v.to_string()), c.ppo.entropy_coef.to_string());
+    if args.no_wire_map && c.model.wire_map {
+        diffs.push("--no-wire-map (the run's model uses the wirelength map)".to_string());
+    }
     if let Some(s) = &args.reward_weights {
         let given = parse_reward_weights(s)?;
         if given != c.reward_weights {
