@@ -234,7 +234,13 @@ fn v_run<S: RouteSink>(s: &mut S, cols: usize, c: usize, a: usize, b: usize, w: 
 
 /// Two-cell L route (§9.2): along the source row, then along the sink column.
 #[inline(always)]
-fn route_two<S: RouteSink>(s: &mut S, cols: usize, src: (usize, usize), t: (usize, usize), w: f64) {
+pub(crate) fn route_two<S: RouteSink>(
+    s: &mut S,
+    cols: usize,
+    src: (usize, usize),
+    t: (usize, usize),
+    w: f64,
+) {
     h_run(s, cols, src.0, src.1, t.1, w);
     v_run(s, cols, t.1, src.0, t.0, w);
 }

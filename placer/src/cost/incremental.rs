@@ -118,18 +118,22 @@ struct State {
     tx_skipped: usize,
     tx_cache: Cache,
     // Scratch.
-    mark_old: Vec<u32>,
-    mark_new: Vec<u32>,
+    /// Per cell: the stamp of the last net scan that found it among the net's cells before
+    /// (`[0]`) and after (`[1]`) the move.
+    marks: Vec<[u32; 2]>,
     mark_stamp: u32,
-    g_cells_old: Vec<Cell>,
-    g_cells_new: Vec<Cell>,
+    /// Distinct flat cells of one net before and after a move, written by index (as long
+    /// as the largest net: a net has at most as many distinct cells as slots).
+    g_old: Vec<u32>,
+    g_new: Vec<u32>,
+    /// Distinct cells of one net as `(row, column)`, for routing.
+    g_cells: Vec<Cell>,
     net_mark: Vec<u32>,
     net_stamp: u32,
     affected: Vec<u32>,
     slot_stamp_now: u32,
     /// New position and cell of the slots stamped by the current move.
     sn: Vec<SlotNew>,
-    moved_slots: Vec<u32>,
     changes: Vec<(usize, f64, f64, Orientation)>,
     lbuf: Vec<f64>,
     acc: Vec<f64>,
@@ -174,6 +178,142 @@ fn net_wl(m: &CostModel, k: usize, sl: &[Slot]) -> f64 {
     m.net_weight[k] * ((x1 - x0) + (y1 - y0))
 }
 
+/// New positions and cells of the slots `r` of a node moving to `(x, y, o)`: the slots
+/// that move get stamp `now` and their new position and cell in `sn`. Returns whether any
+/// slot moved and whether any changed cell.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn stage_slots(
+    m: &CostModel,
+    r: std::ops::Range<usize>,
+    x: f64,
+    y: f64,
+    o: Orientation,
+    sl: &mut [Slot],
+    sn: &mut [SlotNew],
+    now: u32,
+) -> (bool, bool) {
+    let (mut moved, mut cell) = (false, false);
+    let it = sl[r.clone()].iter_mut().zip(&mut sn[r.clone()]);
+    for ((p, n), (&hard, &(dx, dy))) in it.zip(m.slot_hard[r.clone()].iter().zip(&m.slot_off[r])) {
+        // As `CostModel::slot_pos`.
+        let (sx, sy) = if hard {
+            let (dx, dy) = o.transform(dx, dy);
+            (x + dx, y + dy)
+        } else {
+            (x, y)
+        };
+        if sx.to_bits() == p.x.to_bits() && sy.to_bits() == p.y.to_bits() {
+            continue;
+        }
+        moved = true;
+        p.stamp = now;
+        let c = IncrementalCost::flat_cell(m, sx, sy);
+        *n = SlotNew { x: sx, y: sy, cell: c };
+        cell |= c != p.cell;
+    }
+    (moved, cell)
+}
+
+/// A slot's position after the current move (`now`: the move's stamp).
+#[inline(always)]
+fn slot_pos_now(sl: &[Slot], sn: &[SlotNew], s: usize, now: u32) -> (f64, f64) {
+    let p = &sl[s];
+    if p.stamp == now {
+        (sn[s].x, sn[s].y)
+    } else {
+        (p.x, p.y)
+    }
+}
+
+/// `w · HPWL` of a net (`slots`, non-empty) after the current move. Kept out of line so the
+/// loop gets registers of its own.
+#[inline(never)]
+fn scan_wl(slots: &[u32], sl: &[Slot], sn: &[SlotNew], now: u32, weight: f64) -> f64 {
+    let sn = &sn[..sl.len()];
+    let (mut x0, mut y0) = slot_pos_now(sl, sn, slots[0] as usize, now);
+    let (mut x1, mut y1) = (x0, y0);
+    for &s in &slots[1..] {
+        let (x, y) = slot_pos_now(sl, sn, s as usize, now);
+        x0 = if x < x0 { x } else { x0 };
+        x1 = if x > x1 { x } else { x1 };
+        y0 = if y < y0 { y } else { y0 };
+        y1 = if y > y1 { y } else { y1 };
+    }
+    weight * ((x1 - x0) + (y1 - y0))
+}
+
+/// Result of [`scan_cells`].
+struct NetScan {
+    wl: f64,
+    n_old: usize,
+    n_new: usize,
+    ok_new: bool,
+    changed: bool,
+}
+
+/// One scan of a net (`slots`, non-empty) after the current move: `w · HPWL`, the distinct
+/// flat cells before (`go[..n_old]`, pins outside the grid left out) and after
+/// (`gn[..n_new]`) in first-seen order, whether every new cell is in the grid and whether
+/// any pin changed cell. `marks` must not hold `stamp` on entry; `go` and `gn` must be at
+/// least as long as the net. Kept out of line so the loop gets registers of its own.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn scan_cells(
+    slots: &[u32],
+    sl: &[Slot],
+    sn: &[SlotNew],
+    now: u32,
+    weight: f64,
+    marks: &mut [[u32; 2]],
+    stamp: u32,
+    go: &mut [u32],
+    gn: &mut [u32],
+) -> NetScan {
+    // Equal lengths: one bounds check serves both arrays of a pair.
+    let sn = &sn[..sl.len()];
+    let gn = &mut gn[..go.len()];
+    let (mut x0, mut y0) = slot_pos_now(sl, sn, slots[0] as usize, now);
+    let (mut x1, mut y1) = (x0, y0);
+    let (mut n_old, mut n_new) = (0usize, 0usize);
+    let (mut ok_new, mut changed) = (true, false);
+    for &s in slots {
+        let s = s as usize;
+        let p = sl[s];
+        let co = p.cell;
+        let (x, y, cn) = if p.stamp == now {
+            let n = sn[s];
+            (n.x, n.y, n.cell)
+        } else {
+            (p.x, p.y, co)
+        };
+        x0 = if x < x0 { x } else { x0 };
+        x1 = if x > x1 { x } else { x1 };
+        y0 = if y < y0 { y } else { y0 };
+        y1 = if y > y1 { y } else { y1 };
+        changed |= cn != co;
+        if co != OUT {
+            let mk = &mut marks[co as usize][0];
+            if *mk != stamp {
+                *mk = stamp;
+                go[n_old] = co;
+                n_old += 1;
+            }
+        }
+        if cn == OUT {
+            ok_new = false;
+        } else {
+            let mk = &mut marks[cn as usize][1];
+            if *mk != stamp {
+                *mk = stamp;
+                gn[n_new] = cn;
+                n_new += 1;
+            }
+        }
+    }
+    NetScan { wl: weight * ((x1 - x0) + (y1 - y0)), n_old, n_new, ok_new, changed }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Cache {
     hpwl: Option<f64>,
@@ -181,25 +321,26 @@ struct Cache {
     congestion: Option<f64>,
 }
 
-/// Routing sink writing the difference arrays (copy-on-write inside a transaction).
-struct DifSink<'a> {
+/// Routing sink writing the difference arrays (copy-on-write when `TX`: inside a
+/// transaction).
+struct DifSink<'a, const TX: bool> {
     st: &'a mut State,
 }
 
-impl RouteSink for DifSink<'_> {
+impl<const TX: bool> RouteSink for DifSink<'_, TX> {
     #[inline(always)]
     fn h(&mut self, i: usize, w: f64) {
         let j = self.st.n + self.st.tr[i] as usize;
-        self.st.dadd(j, w);
+        self.st.dadd::<TX>(j, w);
     }
     #[inline(always)]
     fn v(&mut self, i: usize, w: f64) {
-        self.st.dadd(i, w);
+        self.st.dadd::<TX>(i, w);
     }
     #[inline(always)]
     fn h_at(&mut self, _cols: usize, r: usize, c: usize, w: f64) {
         let j = self.st.n + c * self.st.rows + r;
-        self.st.dadd(j, w);
+        self.st.dadd::<TX>(j, w);
     }
 }
 
@@ -215,10 +356,12 @@ impl State {
         self.slot_log.clear();
     }
 
-    /// Adds `w` to difference-array entry `j`, saving its chunk first inside a transaction.
+    /// Adds `w` to difference-array entry `j`, saving its chunk first when `TX` (which must
+    /// equal `in_tx`).
     #[inline(always)]
-    fn dadd(&mut self, j: usize, w: f64) {
-        if self.in_tx {
+    fn dadd<const TX: bool>(&mut self, j: usize, w: f64) {
+        debug_assert!(TX == self.in_tx);
+        if TX {
             let ch = j >> CHUNK_SHIFT;
             if self.chunk_epoch[ch] != self.epoch {
                 self.save_chunk(ch);
@@ -309,15 +452,14 @@ impl State {
     fn next_mark(&mut self) -> u32 {
         self.mark_stamp = self.mark_stamp.wrapping_add(1);
         if self.mark_stamp == 0 {
-            self.mark_old.fill(0);
-            self.mark_new.fill(0);
+            self.marks.fill([0, 0]);
             self.mark_stamp = 1;
         }
         self.mark_stamp
     }
 
-    /// Re-routes net `k` from its old distinct cells (`g_old`, `ok_old`: all pins in the
-    /// grid) to the new ones, updating the skip flag and count. `mark_old` / `mark_new` hold
+    /// Re-routes net `k` from its old distinct flat cells (`g_old`, `ok_old`: all pins in the
+    /// grid) to the new ones, updating the skip flag and count. `marks[_][0]` / `[1]` hold
     /// `stamp` on the cells of each list.
     fn reroute(
         &mut self,
@@ -325,43 +467,70 @@ impl State {
         k: usize,
         ok_new: bool,
         stamp: u32,
-        g_old: &[Cell],
-        g_new: &[Cell],
+        g_old: &[u32],
+        g_new: &[u32],
     ) {
         let routed = self.net_routed[k];
         let w = m.net_route_w[k];
-        let cols = self.cols;
-        if routed && ok_new && g_old.len() > 3 && g_new.len() > 3 && g_old[0] == g_new[0] {
-            // Star route from an unchanged source: only the sinks that left or joined.
-            let src = g_old[0];
-            for &t in &g_old[1..] {
-                if self.mark_new[t.0 as usize * cols + t.1 as usize] != stamp {
-                    grid::route_net(&mut DifSink { st: self }, cols, &[src, t], -w);
-                }
-            }
-            for &t in &g_new[1..] {
-                if self.mark_old[t.0 as usize * cols + t.1 as usize] != stamp {
-                    grid::route_net(&mut DifSink { st: self }, cols, &[src, t], w);
-                }
-            }
+        if self.in_tx {
+            self.reroute_with::<true>(routed, w, ok_new, stamp, g_old, g_new);
         } else {
-            if routed {
-                grid::route_net(&mut DifSink { st: self }, cols, g_old, -w);
-            }
+            self.reroute_with::<false>(routed, w, ok_new, stamp, g_old, g_new);
+        }
+        if ok_new != routed {
+            self.log_net(k);
+            self.net_routed[k] = ok_new;
             if ok_new {
-                grid::route_net(&mut DifSink { st: self }, cols, g_new, w);
-            }
-            if ok_new != routed {
-                self.log_net(k);
-                self.net_routed[k] = ok_new;
-                if ok_new {
-                    self.skipped -= 1;
-                } else {
-                    self.skipped += 1;
-                }
+                self.skipped -= 1;
+            } else {
+                self.skipped += 1;
             }
         }
         self.cache.congestion = None;
+    }
+
+    /// The routing part of [`reroute`](Self::reroute), with the transaction flag constant.
+    #[inline(always)]
+    fn reroute_with<const TX: bool>(
+        &mut self,
+        routed: bool,
+        w: f64,
+        ok_new: bool,
+        stamp: u32,
+        g_old: &[u32],
+        g_new: &[u32],
+    ) {
+        let cols = self.cols;
+        if routed && ok_new && g_old.len() > 3 && g_new.len() > 3 && g_old[0] == g_new[0] {
+            // Star route from an unchanged source: only the sinks that left or joined.
+            let rc = |(r, c): Cell| (r as usize, c as usize);
+            let src = rc(self.rc[g_old[0] as usize]);
+            for &t in &g_old[1..] {
+                if self.marks[t as usize][1] != stamp {
+                    let t = rc(self.rc[t as usize]);
+                    grid::route_two(&mut DifSink::<TX> { st: self }, cols, src, t, -w);
+                }
+            }
+            for &t in &g_new[1..] {
+                if self.marks[t as usize][0] != stamp {
+                    let t = rc(self.rc[t as usize]);
+                    grid::route_two(&mut DifSink::<TX> { st: self }, cols, src, t, w);
+                }
+            }
+        } else {
+            let mut gc = std::mem::take(&mut self.g_cells);
+            if routed {
+                gc.clear();
+                gc.extend(g_old.iter().map(|&c| self.rc[c as usize]));
+                grid::route_net(&mut DifSink::<TX> { st: self }, cols, &gc, -w);
+            }
+            if ok_new {
+                gc.clear();
+                gc.extend(g_new.iter().map(|&c| self.rc[c as usize]));
+                grid::route_net(&mut DifSink::<TX> { st: self }, cols, &gc, w);
+            }
+            self.g_cells = gc;
+        }
     }
 }
 
@@ -399,6 +568,7 @@ impl IncrementalCost {
         let tr: Vec<u32> = (0..n).map(|i| ((i % cols) * rows + i / cols) as u32).collect();
         let rc: Vec<Cell> = (0..n).map(|i| ((i / cols) as u32, (i % cols) as u32)).collect();
         let n_chunks = (2 * n).div_ceil(CHUNK);
+        let max_deg = (0..n_nets).map(|k| m.net(k).len()).max().unwrap_or(0);
         let st = State {
             n,
             rows,
@@ -435,17 +605,16 @@ impl IncrementalCost {
             slot_log: Vec::new(),
             tx_skipped: 0,
             tx_cache: Cache::default(),
-            mark_old: vec![0; n],
-            mark_new: vec![0; n],
+            marks: vec![[0, 0]; n],
             mark_stamp: 0,
-            g_cells_old: Vec::new(),
-            g_cells_new: Vec::new(),
+            g_old: vec![0; max_deg],
+            g_new: vec![0; max_deg],
+            g_cells: Vec::with_capacity(max_deg),
             net_mark: vec![0; n_nets],
             net_stamp: 0,
             affected: Vec::new(),
             slot_stamp_now: 0,
             sn: vec![SlotNew::default(); n_slots],
-            moved_slots: Vec::new(),
             changes: Vec::new(),
             lbuf: vec![0.0; 2 * n],
             acc: vec![0.0; rows.max(cols)],
@@ -496,7 +665,7 @@ impl IncrementalCost {
         st.skipped = 0;
         let n = st.n;
         let cols = st.cols;
-        let mut g = std::mem::take(&mut st.g_cells_old);
+        let mut g = std::mem::take(&mut st.g_cells);
         for k in 0..m.num_nets() {
             st.net_wl[k] = net_wl(m, k, &st.sl);
             let stamp = st.next_mark();
@@ -508,19 +677,19 @@ impl IncrementalCost {
                     ok = false;
                     break;
                 }
-                if st.mark_old[c as usize] != stamp {
-                    st.mark_old[c as usize] = stamp;
+                if st.marks[c as usize][0] != stamp {
+                    st.marks[c as usize][0] = stamp;
                     g.push(st.rc[c as usize]);
                 }
             }
             st.net_routed[k] = ok;
             if ok {
-                grid::route_net(&mut DifSink { st }, cols, &g, m.net_route_w[k]);
+                grid::route_net(&mut DifSink::<false> { st }, cols, &g, m.net_route_w[k]);
             } else {
                 st.skipped += 1;
             }
         }
-        st.g_cells_old = g;
+        st.g_cells = g;
         for &i in &m.dens_order {
             let i = i as usize;
             let (w, h) = m.foot[i];
@@ -687,7 +856,6 @@ impl IncrementalCost {
             st.slot_stamp_now = 1;
         }
         let now = st.slot_stamp_now;
-        st.moved_slots.clear();
         let mut any_slot_moved = false;
         let mut any_cell_changed = false;
         for &(i, x, y, o) in changes {
@@ -696,22 +864,19 @@ impl IncrementalCost {
                 st.node_epoch[i] = st.epoch;
                 st.node_log.push((i as u32, st.x[i], st.y[i], st.o[i]));
             }
-            for slot in m.slots_of(i) {
-                let old = st.sl[slot];
-                if log {
-                    st.slot_log.push((slot as u32, old.x, old.y, old.cell));
-                }
-                let (sx, sy) = m.slot_pos(slot, x, y, o);
-                if sx.to_bits() == old.x.to_bits() && sy.to_bits() == old.y.to_bits() {
-                    continue;
-                }
-                any_slot_moved = true;
-                st.sl[slot].stamp = now;
-                let c = Self::flat_cell(m, sx, sy);
-                st.sn[slot] = SlotNew { x: sx, y: sy, cell: c };
-                any_cell_changed |= c != old.cell;
-                st.moved_slots.push(slot as u32);
+            let r = m.slots_of(i);
+            if log {
+                let lo = r.start;
+                st.slot_log.extend(
+                    st.sl[r.clone()]
+                        .iter()
+                        .enumerate()
+                        .map(|(j, p)| ((lo + j) as u32, p.x, p.y, p.cell)),
+                );
             }
+            let (moved, cell) = stage_slots(m, r, x, y, o, &mut st.sl, &mut st.sn, now);
+            any_slot_moved |= moved;
+            any_cell_changed |= cell;
         }
         // Affected nets (distinct): new wirelength and, when a pin changed cell, routing.
         let mut affected = std::mem::take(&mut st.affected);
@@ -735,77 +900,44 @@ impl IncrementalCost {
                 }
             }
             // Distinct cells of one net before and after (taken out of `st` for the loop).
-            let mut g_old = std::mem::take(&mut st.g_cells_old);
-            let mut g_new = std::mem::take(&mut st.g_cells_new);
+            let mut g_old = std::mem::take(&mut st.g_old);
+            let mut g_new = std::mem::take(&mut st.g_new);
             for &k in &affected {
                 let k = k as usize;
                 let slots = m.net(k);
-                let Some(&first) = slots.first() else {
+                if slots.is_empty() {
                     st.log_net(k);
                     st.net_wl[k] = 0.0;
                     st.mark_block(k);
                     continue;
-                };
-                let pos = |st: &State, s: usize| {
-                    let sl = &st.sl[s];
-                    if sl.stamp == now {
-                        (st.sn[s].x, st.sn[s].y)
-                    } else {
-                        (sl.x, sl.y)
-                    }
-                };
-                let (mut x0, mut y0) = pos(st, first as usize);
-                let (mut x1, mut y1) = (x0, y0);
-                if any_cell_changed {
+                }
+                let wl = if any_cell_changed {
                     // One scan: bounding box, and the distinct cells before and after.
                     let stamp = st.next_mark();
-                    g_old.clear();
-                    g_new.clear();
-                    let (mut ok_new, mut changed) = (true, false);
-                    for &s in slots {
-                        let s = s as usize;
-                        let sl = st.sl[s];
-                        let co = sl.cell;
-                        let (x, y, cn) = if sl.stamp == now {
-                            let n = st.sn[s];
-                            (n.x, n.y, n.cell)
-                        } else {
-                            (sl.x, sl.y, co)
-                        };
-                        x0 = if x < x0 { x } else { x0 };
-                        x1 = if x > x1 { x } else { x1 };
-                        y0 = if y < y0 { y } else { y0 };
-                        y1 = if y > y1 { y } else { y1 };
-                        changed |= cn != co;
-                        if co != OUT && st.mark_old[co as usize] != stamp {
-                            st.mark_old[co as usize] = stamp;
-                            g_old.push(st.rc[co as usize]);
-                        }
-                        if cn == OUT {
-                            ok_new = false;
-                        } else if st.mark_new[cn as usize] != stamp {
-                            st.mark_new[cn as usize] = stamp;
-                            g_new.push(st.rc[cn as usize]);
-                        }
+                    let r = scan_cells(
+                        slots,
+                        &st.sl,
+                        &st.sn,
+                        now,
+                        m.net_weight[k],
+                        &mut st.marks,
+                        stamp,
+                        &mut g_old,
+                        &mut g_new,
+                    );
+                    if r.changed {
+                        st.reroute(m, k, r.ok_new, stamp, &g_old[..r.n_old], &g_new[..r.n_new]);
                     }
-                    if changed {
-                        st.reroute(m, k, ok_new, stamp, &g_old, &g_new);
-                    }
+                    r.wl
                 } else {
-                    for &s in &slots[1..] {
-                        let (x, y) = pos(st, s as usize);
-                        x0 = if x < x0 { x } else { x0 };
-                        x1 = if x > x1 { x } else { x1 };
-                        y0 = if y < y0 { y } else { y0 };
-                        y1 = if y > y1 { y } else { y1 };
-                    }
-                }
+                    scan_wl(slots, &st.sl, &st.sn, now, m.net_weight[k])
+                };
                 st.log_net(k);
-                st.net_wl[k] = m.net_weight[k] * ((x1 - x0) + (y1 - y0));
+                st.net_wl[k] = wl;
                 st.mark_block(k);
             }
-            st.g_cells_old = g_old;
-            st.g_cells_new = g_new;
+            st.g_old = g_old;
+            st.g_new = g_new;
             if !affected.is_empty() {
                 st.cache.hpwl = None;
             }
@@ -826,14 +958,14 @@ impl IncrementalCost {
                 st.footprint(m, i, 1);
             }
         }
-        let moved = std::mem::take(&mut st.moved_slots);
-        for &s in &moved {
-            let s = s as usize;
-            let n = st.sn[s];
-            let sl = &mut st.sl[s];
-            (sl.x, sl.y, sl.cell) = (n.x, n.y, n.cell);
+        for &(i, ..) in changes {
+            let r = m.slots_of(i);
+            for (p, n) in st.sl[r.clone()].iter_mut().zip(&st.sn[r]) {
+                if p.stamp == now {
+                    (p.x, p.y, p.cell) = (n.x, n.y, n.cell);
+                }
+            }
         }
-        st.moved_slots = moved;
     }
 
     /// Starts a transaction (an open one is committed first).
