@@ -281,35 +281,52 @@ fn scan_cells(
         let s = s as usize;
         let p = sl[s];
         let co = p.cell;
-        let (x, y, cn) = if p.stamp == now {
-            let n = sn[s];
-            (n.x, n.y, n.cell)
+        let (x, y) = if p.stamp != now {
+            // Not moved: the same cell before and after.
+            if co == OUT {
+                ok_new = false;
+            } else {
+                let mk = &mut marks[co as usize];
+                if mk[0] != stamp {
+                    mk[0] = stamp;
+                    go[n_old] = co;
+                    n_old += 1;
+                }
+                if mk[1] != stamp {
+                    mk[1] = stamp;
+                    gn[n_new] = co;
+                    n_new += 1;
+                }
+            }
+            (p.x, p.y)
         } else {
-            (p.x, p.y, co)
+            let n = sn[s];
+            let cn = n.cell;
+            changed |= cn != co;
+            if co != OUT {
+                let mk = &mut marks[co as usize][0];
+                if *mk != stamp {
+                    *mk = stamp;
+                    go[n_old] = co;
+                    n_old += 1;
+                }
+            }
+            if cn == OUT {
+                ok_new = false;
+            } else {
+                let mk = &mut marks[cn as usize][1];
+                if *mk != stamp {
+                    *mk = stamp;
+                    gn[n_new] = cn;
+                    n_new += 1;
+                }
+            }
+            (n.x, n.y)
         };
         x0 = if x < x0 { x } else { x0 };
         x1 = if x > x1 { x } else { x1 };
         y0 = if y < y0 { y } else { y0 };
         y1 = if y > y1 { y } else { y1 };
-        changed |= cn != co;
-        if co != OUT {
-            let mk = &mut marks[co as usize][0];
-            if *mk != stamp {
-                *mk = stamp;
-                go[n_old] = co;
-                n_old += 1;
-            }
-        }
-        if cn == OUT {
-            ok_new = false;
-        } else {
-            let mk = &mut marks[cn as usize][1];
-            if *mk != stamp {
-                *mk = stamp;
-                gn[n_new] = cn;
-                n_new += 1;
-            }
-        }
     }
     NetScan { wl: weight * ((x1 - x0) + (y1 - y0)), n_old, n_new, ok_new, changed }
 }
@@ -632,7 +649,7 @@ impl IncrementalCost {
 
     /// Flat cell of a slot position (`OUT` outside the grid with the skip-net rule, the
     /// clamped cell with the clamp rule).
-    #[inline]
+    #[inline(always)]
     fn flat_cell(m: &CostModel, x: f64, y: f64) -> u32 {
         let g = &m.grid;
         let (r, c) = g.cell_of(x, y);
