@@ -16,7 +16,7 @@
 //! padding cells hold 0.
 
 use netlists::{Netlist, NodeId, NodeKind, Placement};
-use placer::place::PlacementGrid;
+use placer::place::{node_nets, PlacementGrid};
 
 /// One net of a macro: its id, weight and the extent of the macro's own pins on it
 /// `(x0, x1, y0, y1)` relative to the macro centre, in the macro's orientation.
@@ -152,42 +152,4 @@ impl WireTables {
         }
         debug_assert_eq!(cells.len(), rows * cols);
     }
-}
-
-/// Node → nets it is a member of (driver or sink), CSR, each list ascending and distinct.
-fn node_nets(nl: &Netlist) -> (Vec<u32>, Vec<u32>) {
-    let n = nl.len();
-    let nets = &nl.nets;
-    let member = |k: usize| {
-        let s = &nets.sinks[nets.sink_start[k] as usize..nets.sink_start[k + 1] as usize];
-        std::iter::once(nets.driver[k]).chain(s.iter().copied())
-    };
-    let mut start = vec![0u32; n + 1];
-    let mut last = vec![u32::MAX; n];
-    for k in 0..nets.len() {
-        for m in member(k) {
-            let i = m.index();
-            if i < n && last[i] != k as u32 {
-                last[i] = k as u32;
-                start[i + 1] += 1;
-            }
-        }
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut list = vec![0u32; start[n] as usize];
-    let mut fill: Vec<u32> = start[..n].to_vec();
-    last.fill(u32::MAX);
-    for k in 0..nets.len() {
-        for m in member(k) {
-            let i = m.index();
-            if i < n && last[i] != k as u32 {
-                last[i] = k as u32;
-                list[fill[i] as usize] = k as u32;
-                fill[i] += 1;
-            }
-        }
-    }
-    (start, list)
 }

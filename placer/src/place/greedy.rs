@@ -66,8 +66,9 @@ struct MacroNet {
     off: [(f64, f64, f64, f64); 4],
 }
 
-/// Node → nets it is a member of (driver or sink), CSR, each list ascending and distinct.
-fn node_nets(nl: &Netlist) -> (Vec<u32>, Vec<u32>) {
+/// Node → nets it is a member of (driver or sink), CSR: the nets of node `i` are
+/// `list[start[i]..start[i + 1]]`, ascending and distinct. Returns `(start, list)`.
+pub fn node_nets(nl: &Netlist) -> (Vec<u32>, Vec<u32>) {
     let n = nl.len();
     let nets = &nl.nets;
     let member = |k: usize| {
