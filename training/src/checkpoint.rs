@@ -72,6 +72,17 @@ pub struct CheckpointState {
     pub config: TrainConfig,
     /// The run's netlists, in index order.
     pub netlists: Vec<NetlistEntry>,
+    /// The best greedy evaluation so far (mean reward over the netlists, every one feasible)
+    /// and its iteration: the policy saved in `RUN_DIR/best` ([`best_dir`]). Absent before the
+    /// first evaluation and in checkpoints written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_eval: Option<(f64, u64)>,
+}
+
+/// `RUN_DIR/best`: the policy of the best greedy evaluation (`model.safetensors`,
+/// `model.cfg`, `eval.json`).
+pub fn best_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join("best")
 }
 
 /// `iter_000012`.

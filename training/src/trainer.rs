@@ -388,6 +388,7 @@ pub struct Trainer {
     run_dir: Option<PathBuf>,
     session_start: Instant,
     wall_before: f64,
+    best_eval: Option<(f64, u64)>,
 }
 
 impl Trainer {
@@ -465,6 +466,7 @@ impl Trainer {
         t.lr_step = st.lr_step;
         t.totals = st.totals;
         t.wall_before = st.totals.wall_s;
+        t.best_eval = st.best_eval;
         metrics::truncate(&metrics::path(run_dir), st.iteration)?;
         Ok(t)
     }
@@ -554,6 +556,7 @@ impl Trainer {
             run_dir: run_dir.map(Path::to_path_buf),
             session_start: Instant::now(),
             wall_before: 0.0,
+            best_eval: None,
         })
     }
 
@@ -888,7 +891,65 @@ impl Trainer {
                 costs: e.costs.as_ref().map(Costs::of),
             });
         }
+        self.keep_if_best(&out)?;
         Ok(out)
+    }
+
+    /// The best greedy evaluation so far: `(mean reward over the netlists, iteration)`.
+    pub fn best_eval(&self) -> Option<(f64, u64)> {
+        self.best_eval
+    }
+
+    /// After an evaluation: when every netlist was feasible and the mean reward beats the best
+    /// so far, the weights go to `RUN_DIR/best` (written beside it, then renamed over it).
+    fn keep_if_best(&mut self, evals: &[EvalRecord]) -> Result<(), TrainError> {
+        if evals.is_empty() || evals.iter().any(|e| e.infeasible) {
+            return Ok(());
+        }
+        let mean = evals.iter().map(|e| e.reward).sum::<f64>() / evals.len() as f64;
+        if self.best_eval.is_some_and(|(b, _)| mean <= b) {
+            return Ok(());
+        }
+        self.best_eval = Some((mean, self.iteration));
+        let Some(d) = self.run_dir.clone() else { return Ok(()) };
+        let best = checkpoint::best_dir(&d);
+        let tmp = d.join("best.partial");
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| TrainError::io(&tmp, e))?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(|e| TrainError::io(&tmp, e))?;
+        let model = tmp.join("model.safetensors");
+        gnn::model::save(&self.vs, ModelConfig::from(self.cfg.model), &model)
+            .map_err(|e| TrainError::torch(&model, e))?;
+        let info = json!({
+            "iteration": self.iteration,
+            "mean_reward": mean,
+            "reward_weights": self.cfg.weights().to_string(),
+            "eval": evals.iter().map(|e| json!({
+                "netlist": e.netlist,
+                "reward": e.reward,
+                "costs": e.costs.as_ref().map(|c| Value::Object(c.json(None))),
+            })).collect::<Vec<_>>(),
+        });
+        let text = serde_json::to_string_pretty(&info)
+            .map_err(|e| TrainError::Checkpoint(e.to_string()))?;
+        let ep = tmp.join("eval.json");
+        std::fs::write(&ep, format!("{text}\n")).map_err(|e| TrainError::io(&ep, e))?;
+        checkpoint::sync_path(&model)?;
+        // Old best aside, new best in, old removed: a kill leaves `best` or `best.old`.
+        let old = d.join("best.old");
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(|e| TrainError::io(&old, e))?;
+        }
+        if best.exists() {
+            std::fs::rename(&best, &old).map_err(|e| TrainError::io(&best, e))?;
+        }
+        std::fs::rename(&tmp, &best).map_err(|e| TrainError::io(&best, e))?;
+        checkpoint::sync_path(&d)?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(|e| TrainError::io(&old, e))?;
+        }
+        Ok(())
     }
 
     /// The greedy placement of netlist `i` with the current weights, and its episode.
@@ -914,6 +975,7 @@ impl Trainer {
             shuffle_rng: self.shuffle_rng.state(),
             config: self.cfg.clone(),
             netlists: self.netlist_entries(),
+            best_eval: self.best_eval,
         };
         let text = serde_json::to_string_pretty(&state)
             .map_err(|e| TrainError::Checkpoint(e.to_string()))?;

@@ -120,6 +120,27 @@ fn resume_after_a_kill_continues_exactly() {
         std::fs::read(checkpoint::latest(&b).unwrap().unwrap().join("model.safetensors")).unwrap(),
     );
     assert!(wa == wb, "final weights differ");
+    // The best greedy evaluation's policy is kept in RUN/best, the same in both runs.
+    let evals: Vec<(u64, f64)> = la
+        .iter()
+        .flat_map(|l| l["eval"].as_array().cloned().unwrap_or_default())
+        .map(|e| (e["policy_iteration"].as_u64().unwrap(), e["greedy_reward"].as_f64().unwrap()))
+        .collect();
+    let best = evals.iter().fold(evals[0], |b, &e| if e.1 > b.1 { e } else { b });
+    for run in [&a, &b] {
+        let info: Value = serde_json::from_str(
+            &std::fs::read_to_string(checkpoint::best_dir(run).join("eval.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(info["iteration"], json!(best.0), "{evals:?}");
+        assert_eq!(info["mean_reward"].as_f64().unwrap(), best.1);
+        let m = checkpoint::best_dir(run).join("model.safetensors");
+        assert!(gnn::model::load(&m, Device::Cpu).is_ok());
+    }
+    assert!(
+        std::fs::read(checkpoint::best_dir(&a).join("model.safetensors")).unwrap()
+            == std::fs::read(checkpoint::best_dir(&b).join("model.safetensors")).unwrap()
+    );
     // Only the newest checkpoints are kept, no temporary folder is left.
     let names: Vec<u64> = checkpoint::list(&b).unwrap().into_iter().map(|(i, _)| i).collect();
     assert_eq!(names, vec![1, 2, 3]);

@@ -584,6 +584,13 @@ pub(crate) fn run(args: Args, out: &mut String) -> CmdResult {
     if let Ok(Some(ck)) = checkpoint::latest(&run_dir) {
         outln!(out, "checkpoint {}", ck.display());
     }
+    if let Some((reward, it)) = trainer.best_eval() {
+        outln!(
+            out,
+            "best     greedy evaluation at iteration {it} (mean reward {reward:.6}): {}",
+            checkpoint::best_dir(&run_dir).display()
+        );
+    }
     outln!(out, "metrics  {}", training::metrics::path(&run_dir).display());
     Ok(())
 }
