@@ -340,6 +340,48 @@ impl Default for Bracket {
 /// Ranks kept below the `k`-th value when the bound is (re)set.
 const BRACKET: usize = 8;
 
+/// Key of `x` whose integer order is `f64::total_cmp`'s order.
+#[inline(always)]
+fn total_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ ((((b >> 63) as u64) >> 1) as i64)
+}
+
+/// The `j`-th smallest value of `v` (0-based, `j < v.len()`, `j <= 4 · BRACKET`) in the
+/// order of `f64::total_cmp` (so the same value as a selection with that order).
+#[inline(never)]
+fn kth_smallest(v: &[f64], j: usize) -> f64 {
+    // The j + 1 smallest keys so far, ascending.
+    let mut s = [0i64; 4 * BRACKET + 1];
+    let l = j + 1;
+    let (head, rest) = v.split_at(l);
+    let s = &mut s[..l];
+    for (i, &x) in head.iter().enumerate() {
+        let kx = total_key(x);
+        let mut p = i;
+        while p > 0 && s[p - 1] > kx {
+            s[p] = s[p - 1];
+            p -= 1;
+        }
+        s[p] = kx;
+    }
+    let mut top = s[l - 1];
+    for &x in rest {
+        let kx = total_key(x);
+        if kx < top {
+            let mut p = l - 1;
+            while p > 0 && s[p - 1] > kx {
+                s[p] = s[p - 1];
+                p -= 1;
+            }
+            s[p] = kx;
+            top = s[l - 1];
+        }
+    }
+    // The key map is its own inverse.
+    f64::from_bits(total_key(f64::from_bits(top as u64)) as u64)
+}
+
 /// Sum of the `k` largest values of `v` (`k` in `1..=v.len()`), defined as
 /// `Σ_{x > t} x + (k − #{x > t}) · t` with `t` the `k`-th largest value, where the values
 /// `x > t` are added in index order in four lanes (by their position among those values): a
@@ -372,7 +414,7 @@ pub(crate) fn top_sum_bracket(
         // Blocks of 8 with no candidate (most of them) cost one vectorised count.
         let mut it = v.chunks_exact(8);
         for c in &mut it {
-            if c.iter().filter(|&&x| x >= lo).count() == 0 {
+            if !c.iter().fold(false, |a, &x| a | (x >= lo)) {
                 continue;
             }
             // m <= the block's start, so the 8 slots stay inside `buf`.
@@ -395,20 +437,28 @@ pub(crate) fn top_sum_bracket(
         m = n;
     }
     let e = &e[..m];
-    w.clear();
-    w.extend_from_slice(e);
-    let desc = |a: &f64, b: &f64| b.total_cmp(a);
-    let (_, t, below) = w.select_nth_unstable_by(k - 1, desc);
-    let t = *t;
-    // Reset the bound when the window below t is too thin or too wide (or after a full
-    // selection); otherwise keep it.
-    if full || below.len() < BRACKET / 2 || below.len() > 4 * BRACKET {
-        if below.len() >= BRACKET {
-            b.lo = *below.select_nth_unstable_by(BRACKET - 1, desc).1;
-        } else if full {
-            b.lo = f64::NEG_INFINITY;
+    let t = if !full && m - k <= 4 * BRACKET {
+        // Few values below t: t is the (m − k + 1)-th smallest, found by insertion into
+        // the m − k + 1 smallest so far; the bound stays (the window is not too wide, and a
+        // thin one with fewer than BRACKET values below keeps the bound as well).
+        kth_smallest(e, m - k)
+    } else {
+        w.clear();
+        w.extend_from_slice(e);
+        let desc = |a: &f64, b: &f64| b.total_cmp(a);
+        let (_, t, below) = w.select_nth_unstable_by(k - 1, desc);
+        let t = *t;
+        // Reset the bound when the window below t is too thin or too wide (or after a full
+        // selection); otherwise keep it.
+        if full || below.len() < BRACKET / 2 || below.len() > 4 * BRACKET {
+            if below.len() >= BRACKET {
+                b.lo = *below.select_nth_unstable_by(BRACKET - 1, desc).1;
+            } else if full {
+                b.lo = f64::NEG_INFINITY;
+            }
         }
-    }
+        t
+    };
     let mut s = [0.0f64; 4];
     let mut gt = 0usize;
     for &x in e.iter() {
@@ -750,6 +800,26 @@ mod tests {
                 let fresh = top_sum_bracket(&v, k, &mut Bracket::default(), &mut e, &mut w);
                 assert_eq!(fresh.to_bits(), got.to_bits());
             }
+        }
+    }
+
+    #[test]
+    fn kth_smallest_matches_total_order_sort() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        for _ in 0..2000 {
+            let n = rng.gen_range(1..80);
+            let v: Vec<f64> = (0..n)
+                .map(|_| match rng.gen_range(0..5) {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => rng.gen_range(-2..3) as f64,
+                    _ => rng.gen_range(-3.0..3.0),
+                })
+                .collect();
+            let j = rng.gen_range(0..n.min(4 * BRACKET + 1));
+            let mut s = v.clone();
+            s.sort_unstable_by(|a, b| a.total_cmp(b));
+            assert_eq!(kth_smallest(&v, j).to_bits(), s[j].to_bits());
         }
     }
 

@@ -551,6 +551,22 @@ impl State {
     }
 }
 
+/// Running sums of the lines of `d` (each `acc.len()` long) into `out`:
+/// `out[l][i] = (Σ_{l' ≤ l} d[l'][i] + m[l][i]) · inv`, the sums in line order starting
+/// from 0. Equal-length slices per line, so the loop vectorises across `i`.
+#[inline(never)]
+fn prefix_lines(d: &[f64], m: &[f64], out: &mut [f64], acc: &mut [f64], inv: f64) {
+    let w = acc.len();
+    acc.fill(0.0);
+    for ((d, m), out) in d.chunks_exact(w).zip(m.chunks_exact(w)).zip(out.chunks_exact_mut(w)) {
+        let (d, m, out) = (&d[..w], &m[..w], &mut out[..w]);
+        for i in 0..w {
+            acc[i] += d[i];
+            out[i] = (acc[i] + m[i]) * inv;
+        }
+    }
+}
+
 /// Sum of `v` in four fixed lanes (a pure function of `v`, faster than a serial sum).
 #[inline]
 fn lane_sum(v: &[f64]) -> f64 {
@@ -1130,28 +1146,8 @@ impl IncrementalCost {
             let (lv, lh) = st.lbuf.split_at_mut(n);
             // V: prefix sums down each column (row-major rows), H: along each row
             // (column-major columns); both vectorise across the inner index.
-            let acc = &mut st.acc[..cols];
-            acc.fill(0.0);
-            for r in 0..rows {
-                let row = r * cols..(r + 1) * cols;
-                for (((a, &d), &m), out) in
-                    acc.iter_mut().zip(&vd[row.clone()]).zip(&vm[row.clone()]).zip(&mut lv[row])
-                {
-                    *a += d;
-                    *out = (*a + m) * iv;
-                }
-            }
-            let acc = &mut st.acc[..rows];
-            acc.fill(0.0);
-            for c in 0..cols {
-                let col = c * rows..(c + 1) * rows;
-                for (((a, &d), &m), out) in
-                    acc.iter_mut().zip(&hd[col.clone()]).zip(&hm[col.clone()]).zip(&mut lh[col])
-                {
-                    *a += d;
-                    *out = (*a + m) * ih;
-                }
-            }
+            prefix_lines(vd, vm, lv, &mut st.acc[..cols], iv);
+            prefix_lines(hd, hm, lh, &mut st.acc[..rows], ih);
             grid::top_sum_bracket(&st.lbuf, mm, &mut st.cong_bracket, &mut st.tmp, &mut st.cand)
                 / mm as f64
         } else {
