@@ -114,7 +114,8 @@ struct State {
     net_log: Vec<(u32, f64, bool)>,
     node_epoch: Vec<u32>,
     node_log: Vec<(u32, f64, f64, Orientation)>,
-    slot_log: Vec<(u32, f64, f64, u32)>,
+    /// The slots of each node in `node_log`, in the same order (whole ranges, stamps unused).
+    slot_log: Vec<Slot>,
     tx_skipped: usize,
     tx_cache: Cache,
     // Scratch.
@@ -899,13 +900,7 @@ impl IncrementalCost {
             }
             let r = m.slots_of(i);
             if log {
-                let lo = r.start;
-                st.slot_log.extend(
-                    st.sl[r.clone()]
-                        .iter()
-                        .enumerate()
-                        .map(|(j, p)| ((lo + j) as u32, p.x, p.y, p.cell)),
-                );
+                st.slot_log.extend_from_slice(&st.sl[r.clone()]);
             }
             let (moved, cell) = stage_slots(m, r, x, y, o, &mut st.sl, &mut st.sn, now);
             any_slot_moved |= moved;
@@ -1063,10 +1058,16 @@ impl IncrementalCost {
             let i = i as usize;
             (st.x[i], st.y[i], st.o[i]) = (x, y, o);
         }
-        for &(s, x, y, c) in &st.slot_log {
-            let s = s as usize;
-            let sl = &mut st.sl[s];
-            (sl.x, sl.y, sl.cell) = (x, y, c);
+        // Slot ranges of the logged nodes, in log order (stamps kept: they only ever
+        // match the stamp of the move that set them).
+        let mut saved = st.slot_log.as_slice();
+        for &(i, ..) in &st.node_log {
+            let r = self.m.slots_of(i as usize);
+            let (now, rest) = saved.split_at(r.len());
+            for (p, q) in st.sl[r].iter_mut().zip(now) {
+                (p.x, p.y, p.cell) = (q.x, q.y, q.cell);
+            }
+            saved = rest;
         }
         st.skipped = st.tx_skipped;
         st.cache = st.tx_cache;
