@@ -4,11 +4,12 @@
 #
 #   1. generate one netlist (HARD_MACROS hard macros, 16x16 grid) with `chipfloor generate`;
 #   2. baseline: `chipfloor place --method greedy` (placer's greedy, then FD soft macros);
-#   3. train on CPU for TRAIN_SECONDS of wall time (default 20 min, `chipfloor train
-#      --time-limit`) or, with CPU_SECONDS set, for that many seconds of process CPU time
-#      (`--cpu-time-limit`: the budget other jobs on the machine cannot shrink);
-#      the greedy policy is evaluated before training (iteration 0) and every EVAL_EVERY
-#      iterations (and after the last);
+#   3. train on CPU for CPU_SECONDS of process CPU time (default 1200 = 20 CPU-minutes,
+#      `chipfloor train --cpu-time-limit`: a budget other jobs on the machine cannot shrink)
+#      or ITERATIONS iterations, whichever comes first (CPU_SECONDS= with TRAIN_SECONDS set
+#      uses wall time instead); the greedy policy is evaluated before training (iteration
+#      0), every EVAL_EVERY iterations and after the last; the best evaluated policy is kept
+#      in OUT/run/best and placed again with `place --method rl` as a cross-check;
 #   3b. a simulated-annealing reference (`place --method sa`, SA_SECONDS [60]) shows how low
 #      the proxy of this netlist can go;
 #   4. print a table (untrained policy, trained policy, greedy baseline; the three cost
@@ -17,34 +18,35 @@
 #
 # Usage: scripts/learning_experiment.sh [OUT_DIR]
 # Settings (environment variables, defaults in brackets):
-#   TRAIN_SECONDS [1200]  CPU_SECONDS [unset]  SA_SECONDS [60]  GRID [32] (model action grid)
-#   netlist: HARD_MACROS [24]  SOFT_MACROS [64]  PORTS [32]  NETS [600]  SEED [1]
-#   EPISODES [16] (per iteration)  MINIBATCH [128]  EPOCHS [4]  LR [4e-4]  SOFT [fd|keep: fd]
-#   ENTROPY [0.01] (entropy bonus)  ITERATIONS [1000000] (also the length of the cosine
-#   learning-rate decay; the time budget usually ends the run first)
-#   EVAL_EVERY [5]  THREADS [2] (libtorch CPU threads)  CHIPFLOOR [target/release/chipfloor]
-# The smoke version: TRAIN_SECONDS=90 scripts/learning_experiment.sh runs/learning-smoke
+#   CPU_SECONDS [1200]  TRAIN_SECONDS [1200, used when CPU_SECONDS is empty]  SA_SECONDS [60]
+#   GRID [32] (model action grid)
+#   netlist: HARD_MACROS [24]  SOFT_MACROS [8]  PORTS [48]  NETS [300]  SEED [1]
+#   EPISODES [16] (per iteration)  MINIBATCH [128]  EPOCHS [4]  LR [1e-3]  SOFT [fd|keep: fd]
+#   ENTROPY [0.01] (entropy bonus)  ITERATIONS [600] (also the length of the cosine
+#   learning-rate decay to 0.1 x LR)  EXTRA [] (more `chipfloor train` flags, e.g. --no-wire-map)
+#   EVAL_EVERY [5]  THREADS [1] (libtorch CPU threads)  CHIPFLOOR [target/release/chipfloor]
+# The smoke version: CPU_SECONDS=60 scripts/learning_experiment.sh runs/learning-smoke
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 TRAIN_SECONDS=${TRAIN_SECONDS:-1200}
 HARD_MACROS=${HARD_MACROS:-24}
-SOFT_MACROS=${SOFT_MACROS:-64}
-PORTS=${PORTS:-32}
-NETS=${NETS:-600}
-CPU_SECONDS=${CPU_SECONDS:-}
+SOFT_MACROS=${SOFT_MACROS:-8}
+PORTS=${PORTS:-48}
+NETS=${NETS:-300}
+CPU_SECONDS=${CPU_SECONDS-1200}
 SA_SECONDS=${SA_SECONDS:-60}
 SEED=${SEED:-1}
 GRID=${GRID:-32}
 EPISODES=${EPISODES:-16}
 MINIBATCH=${MINIBATCH:-128}
 EPOCHS=${EPOCHS:-4}
-LR=${LR:-4e-4}
+LR=${LR:-1e-3}
 ENTROPY=${ENTROPY:-0.01}
-ITERATIONS=${ITERATIONS:-1000000}
+ITERATIONS=${ITERATIONS:-600}
 SOFT=${SOFT:-fd}
 EVAL_EVERY=${EVAL_EVERY:-5}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1}
 OUT=${1:-runs/learning-experiment-h${HARD_MACROS}-seed${SEED}}
 BIN=${CHIPFLOOR:-target/release/chipfloor}
 
@@ -81,7 +83,11 @@ echo "== training for ${BUDGET} (CPU)" >&2
 "$BIN" train "$NL" --plc "$PLC" --device cpu --threads "$THREADS" --seed "$SEED" \
   --grid "$GRID" --soft "$SOFT" --episodes-per-iter "$EPISODES" --minibatch "$MINIBATCH" \
   --epochs "$EPOCHS" --lr "$LR" --entropy-coef "$ENTROPY" --eval-every "$EVAL_EVERY" --iterations "$ITERATIONS" \
-  "${LIMIT[@]}" --run-dir "$OUT/run" --no-progress > "$OUT/train_summary.txt"
+  "${LIMIT[@]}" ${EXTRA:-} --run-dir "$OUT/run" --no-progress > "$OUT/train_summary.txt"
+
+echo "== best evaluated policy, placed with place --method rl" >&2
+"$BIN" place "$NL" --plc "$PLC" --method rl --checkpoint "$OUT/run/best" --seed "$SEED" \
+  --out "$OUT/rl-best" >&2
 cat "$OUT/train_summary.txt" >&2
 
 echo "== learning curve" >&2
@@ -105,11 +111,12 @@ def report(name):
     r = {k: g[k] for k in keys[:3]}
     r.update(g["proxy"])
     return r
-greedy, sa = report("greedy"), report("sa")
+greedy, sa, rlbest = report("greedy"), report("sa"), report("rl-best")
 rows = [(f"RL greedy policy, untrained (iteration {first['policy_iteration']})", first["costs"]),
         (f"RL greedy policy, trained (iteration {last['policy_iteration']})", last["costs"])]
 if best is not None:
     rows.append((f"RL greedy policy, best eval (iteration {best['policy_iteration']})", best["costs"]))
+rows.append(("best policy via place --method rl --checkpoint run/best", rlbest))
 rows.append(("placer greedy baseline (place --method greedy, fd)", greedy))
 rows.append(("simulated annealing reference (place --method sa)", sa))
 last_line = lines[-1]
