@@ -559,6 +559,25 @@ impl State {
 fn prefix_lines(d: &[f64], m: &[f64], out: &mut [f64], acc: &mut [f64], inv: f64) {
     let w = acc.len();
     acc.fill(0.0);
+    // Two lines per pass: `acc` is loaded and stored once per pair.
+    let mut dp = d.chunks_exact(2 * w);
+    let mut mp = m.chunks_exact(2 * w);
+    let mut op = out.chunks_exact_mut(2 * w);
+    for ((d, m), out) in (&mut dp).zip(&mut mp).zip(&mut op) {
+        let (d0, d1) = d.split_at(w);
+        let (m0, m1) = m.split_at(w);
+        let (o0, o1) = out.split_at_mut(w);
+        let (d0, d1, m0, m1, o0, o1) =
+            (&d0[..w], &d1[..w], &m0[..w], &m1[..w], &mut o0[..w], &mut o1[..w]);
+        for i in 0..w {
+            let a = acc[i] + d0[i];
+            o0[i] = (a + m0[i]) * inv;
+            let a = a + d1[i];
+            o1[i] = (a + m1[i]) * inv;
+            acc[i] = a;
+        }
+    }
+    let (d, m, out) = (dp.remainder(), mp.remainder(), op.into_remainder());
     for ((d, m), out) in d.chunks_exact(w).zip(m.chunks_exact(w)).zip(out.chunks_exact_mut(w)) {
         let (d, m, out) = (&d[..w], &m[..w], &mut out[..w]);
         for i in 0..w {
