@@ -432,6 +432,29 @@ pub(crate) fn top_sum_bracket(
         }
         full = m < k;
     }
+    top_sum_bracket_finish(v, k, b, e, m, full, w)
+}
+
+/// The bound of `b` (NaN: none).
+impl Bracket {
+    pub(crate) fn lo(&self) -> f64 {
+        self.lo
+    }
+}
+
+/// [`top_sum_bracket`] from its candidates: `e[..m]` holds the values of `v` that are `>=`
+/// the bound of `b`, in index order (`full`: fewer than `k` of them, or no bound). `e` must
+/// be at least as long as `v`.
+pub(crate) fn top_sum_bracket_finish(
+    v: &[f64],
+    k: usize,
+    b: &mut Bracket,
+    e: &mut [f64],
+    mut m: usize,
+    full: bool,
+    w: &mut Vec<f64>,
+) -> f64 {
+    let n = v.len();
     if full {
         e[..n].copy_from_slice(v);
         m = n;

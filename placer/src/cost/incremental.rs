@@ -142,6 +142,10 @@ struct State {
     tmp2: Vec<f64>,
     cand: Vec<f64>,
     den_bracket: grid::Bracket,
+    /// Bit `i`: `occ[i] >= den_mask_lo` (valid unless `den_mask_lo` is NaN), so a density
+    /// read gathers the candidates of the bracket without scanning every cell.
+    den_mask: Vec<u64>,
+    den_mask_lo: f64,
     cong_bracket: grid::Bracket,
     cache: Cache,
 }
@@ -452,7 +456,10 @@ impl State {
         let (w, h) = m.foot[i];
         let (x, y) = (self.x[i], self.y[i]);
         let n = self.n;
-        m.grid.for_density(x, y, w, h, |cell, a| self.contrib(OCC * n + cell, a, sign));
+        m.grid.for_density(x, y, w, h, |cell, a| {
+            self.contrib(OCC * n + cell, a, sign);
+            self.den_bit(cell);
+        });
         if role == Role::Hard {
             let (ah, av) = (m.params.hrouting_alloc, m.params.vrouting_alloc);
             m.grid.for_alloc(x, y, w, h, ah, av, |cell, dv, dh| {
@@ -463,6 +470,18 @@ impl State {
             self.cache.congestion = None;
         }
         self.cache.density = None;
+    }
+
+    /// Refreshes the density mask bit of cell `i` (after its occupancy changed).
+    #[inline(always)]
+    fn den_bit(&mut self, i: usize) {
+        let bit = 1u64 << (i & 63);
+        let wd = &mut self.den_mask[i >> 6];
+        if self.cells[OCC * self.n + i] >= self.den_mask_lo {
+            *wd |= bit;
+        } else {
+            *wd &= !bit;
+        }
     }
 
     /// Fresh stamp for the cell marks.
@@ -675,6 +694,8 @@ impl IncrementalCost {
             tmp2: Vec::new(),
             cand: Vec::new(),
             den_bracket: grid::Bracket::default(),
+            den_mask: vec![0; n.div_ceil(64)],
+            den_mask_lo: f64::NAN,
             cong_bracket: grid::Bracket::default(),
             cache: Cache::default(),
         };
@@ -714,6 +735,7 @@ impl IncrementalCost {
         }
         st.cells.fill(0.0);
         st.cnt.fill(0);
+        st.den_mask_lo = f64::NAN;
         st.dif.fill(0.0);
         st.skipped = 0;
         let n = st.n;
@@ -1047,11 +1069,16 @@ impl IncrementalCost {
             return;
         }
         let st = &mut self.st;
-        for &(j, v, cnt) in &st.cell_log {
+        let log = std::mem::take(&mut st.cell_log);
+        for &(j, v, cnt) in &log {
             let j = j as usize;
             st.cells[j] = v;
             st.cnt[j] = cnt;
+            if j < (OCC + 1) * st.n {
+                st.den_bit(j - OCC * st.n);
+            }
         }
+        st.cell_log = log;
         for (k, &ch) in st.chunk_ids.iter().enumerate() {
             let lo = (ch as usize) << CHUNK_SHIFT;
             st.dif[lo..lo + CHUNK].copy_from_slice(&st.chunk_save[k * CHUNK..(k + 1) * CHUNK]);
@@ -1138,7 +1165,34 @@ impl IncrementalCost {
         let v = if n >= 10 {
             let k = n / 10;
             let area = self.m.grid.gw * self.m.grid.gh;
-            let s = grid::top_sum_bracket(occ, k, &mut st.den_bracket, &mut st.tmp, &mut st.cand);
+            let lo = st.den_bracket.lo();
+            let s = if lo.is_nan() {
+                grid::top_sum_bracket(occ, k, &mut st.den_bracket, &mut st.tmp, &mut st.cand)
+            } else {
+                if st.den_mask_lo.to_bits() != lo.to_bits() {
+                    // A new bound: every bit afresh.
+                    st.den_mask.fill(0);
+                    for (i, &x) in occ.iter().enumerate() {
+                        st.den_mask[i >> 6] |= ((x >= lo) as u64) << (i & 63);
+                    }
+                    st.den_mask_lo = lo;
+                }
+                // The candidates (values >= lo) in index order, from the mask.
+                if st.tmp.len() < n {
+                    st.tmp.resize(n, 0.0);
+                }
+                let e = &mut st.tmp[..n];
+                let mut m = 0;
+                for (wi, &word) in st.den_mask.iter().enumerate() {
+                    let mut b = word;
+                    while b != 0 {
+                        e[m] = occ[wi * 64 + b.trailing_zeros() as usize];
+                        m += 1;
+                        b &= b - 1;
+                    }
+                }
+                grid::top_sum_bracket_finish(occ, k, &mut st.den_bracket, e, m, m < k, &mut st.cand)
+            };
             0.5 * (s / area) / k as f64
         } else {
             grid::density_cost(occ, &self.m.grid, &mut st.tmp, &mut st.cand, None)
@@ -1250,6 +1304,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::IncrementalCost;
+    use crate::cost::grid;
     use crate::cost::{CostBreakdown, CostOverrides, CostParams};
 
     fn close(a: &CostBreakdown, b: &CostBreakdown) -> bool {
@@ -1320,6 +1375,48 @@ mod tests {
             }
             let c = inc.cost();
             assert!(close(&c, &inc.full_cost().unwrap()), "seed {seed} end");
+        }
+    }
+
+    /// Density reads through the candidate mask equal a from-scratch top-k of the same
+    /// occupancies, bit for bit, across moves, rollbacks and bound changes.
+    #[test]
+    fn density_mask_reads_are_exact() {
+        for seed in 0..6 {
+            let cfg = GenConfig {
+                seed,
+                hard_macros: 10,
+                soft_macros: 30,
+                ports: 8,
+                nets: 300,
+                grid: (9, 11),
+                ..Default::default()
+            };
+            let (nl, pl) = generate(&cfg).unwrap();
+            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let movable: Vec<_> = nl.macros();
+            let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let (mut e, mut w) = (Vec::new(), Vec::new());
+            for step in 0..300 {
+                let m = movable[rng.gen_range(0..movable.len())];
+                inc.begin();
+                let (x, y) = (rng.gen_range(0.0..1000.0), rng.gen_range(0.0..1000.0));
+                inc.move_node(m, x, y).unwrap();
+                let n = inc.st.n;
+                let occ = inc.st.cells[..n].to_vec();
+                let k = n / 10;
+                let area = inc.m.grid.gw * inc.m.grid.gh;
+                let mut b = grid::Bracket::default();
+                let s = grid::top_sum_bracket(&occ, k, &mut b, &mut e, &mut w);
+                let want = 0.5 * (s / area) / k as f64;
+                assert_eq!(inc.density_cost().to_bits(), want.to_bits(), "seed {seed} step {step}");
+                if rng.gen_bool(0.7) {
+                    inc.rollback();
+                } else {
+                    inc.commit();
+                }
+            }
         }
     }
 
