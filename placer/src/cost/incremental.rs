@@ -709,6 +709,20 @@ impl IncrementalCost {
     #[inline(always)]
     fn flat_cell(m: &CostModel, x: f64, y: f64) -> u32 {
         let g = &m.grid;
+        // Inside the grid exactly when 0 <= q < rows (floor(q) is then q truncated; NaN
+        // fails every test): the common case without the saturating floor.
+        let (qr, qc) = (y / g.gh, x / g.gw);
+        if qr >= 0.0 && qc >= 0.0 && qr < g.rows as f64 && qc < g.cols as f64 {
+            return (qr as usize * g.cols + qc as usize) as u32;
+        }
+        Self::flat_cell_edge(m, x, y)
+    }
+
+    /// [`flat_cell`](Self::flat_cell) for positions outside the grid.
+    #[cold]
+    #[inline(never)]
+    fn flat_cell_edge(m: &CostModel, x: f64, y: f64) -> u32 {
+        let g = &m.grid;
         let (r, c) = g.cell_of(x, y);
         if g.inside(r, c) {
             (r as usize * g.cols + c as usize) as u32
@@ -1417,6 +1431,36 @@ mod tests {
                     inc.commit();
                 }
             }
+        }
+    }
+
+    /// The fast in-grid test of `flat_cell` agrees with the general cell computation.
+    #[test]
+    fn flat_cell_fast_path_matches_general() {
+        let (nl, pl) =
+            generate(&GenConfig { seed: 2, grid: (7, 9), ..Default::default() }).unwrap();
+        let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+        let inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
+        let m = &inc.m;
+        let (gw, gh) = (m.grid.gw, m.grid.gh);
+        let (cols, rows) = (m.grid.cols as f64, m.grid.rows as f64);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut pts = vec![(0.0, 0.0), (-0.0, -0.0), (cols * gw, 0.0), (0.0, rows * gh)];
+        for c in -1..=m.grid.cols as i64 + 1 {
+            for r in -1..=m.grid.rows as i64 + 1 {
+                let (x, y) = (c as f64 * gw, r as f64 * gh);
+                pts.extend([(x, y), (x - 1e-9, y), (x, y - 1e-9), (x + 1e-9, y + 1e-9)]);
+            }
+        }
+        for _ in 0..5000 {
+            pts.push((rng.gen_range(-0.2..1.2) * cols * gw, rng.gen_range(-0.2..1.2) * rows * gh));
+        }
+        for (x, y) in pts {
+            assert_eq!(
+                IncrementalCost::flat_cell(m, x, y),
+                IncrementalCost::flat_cell_edge(m, x, y),
+                "({x}, {y})"
+            );
         }
     }
 
