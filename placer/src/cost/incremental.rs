@@ -183,6 +183,30 @@ fn net_wl(m: &CostModel, k: usize, sl: &[Slot]) -> f64 {
     m.net_weight[k] * ((x1 - x0) + (y1 - y0))
 }
 
+/// `Orientation::transform` as an optional swap, then sign flips of x and y (negation is
+/// exactly a sign flip), to be decided once per node.
+#[inline(always)]
+fn orient_flips(o: Orientation) -> (bool, u64, u64) {
+    const SIGN: u64 = 1 << 63;
+    match o {
+        Orientation::N => (false, 0, 0),
+        Orientation::FN => (false, SIGN, 0),
+        Orientation::S => (false, SIGN, SIGN),
+        Orientation::FS => (false, 0, SIGN),
+        Orientation::E => (true, 0, SIGN),
+        Orientation::FE => (true, SIGN, SIGN),
+        Orientation::W => (true, SIGN, 0),
+        Orientation::FW => (true, 0, 0),
+    }
+}
+
+/// `o.transform(dx, dy)` from `orient_flips(o)`, bit for bit.
+#[inline(always)]
+fn flip_offset((swap, fx, fy): (bool, u64, u64), dx: f64, dy: f64) -> (f64, f64) {
+    let (dx, dy) = if swap { (dy, dx) } else { (dx, dy) };
+    (f64::from_bits(dx.to_bits() ^ fx), f64::from_bits(dy.to_bits() ^ fy))
+}
+
 /// New positions and cells of the slots `r` of a node moving to `(x, y, o)`: the slots
 /// that move get stamp `now` and their new position and cell in `sn`. Returns whether any
 /// slot moved and whether any changed cell.
@@ -199,11 +223,12 @@ fn stage_slots(
     now: u32,
 ) -> (bool, bool) {
     let (mut moved, mut cell) = (false, false);
+    let flips = orient_flips(o);
     let it = sl[r.clone()].iter_mut().zip(&mut sn[r.clone()]);
     for ((p, n), (&hard, &(dx, dy))) in it.zip(m.slot_hard[r.clone()].iter().zip(&m.slot_off[r])) {
         // As `CostModel::slot_pos`.
         let (sx, sy) = if hard {
-            let (dx, dy) = o.transform(dx, dy);
+            let (dx, dy) = flip_offset(flips, dx, dy);
             (x + dx, y + dy)
         } else {
             (x, y)
@@ -1461,6 +1486,34 @@ mod tests {
                 IncrementalCost::flat_cell_edge(m, x, y),
                 "({x}, {y})"
             );
+        }
+    }
+
+    /// The swap-and-sign form of the orientations in `stage_slots` equals
+    /// `Orientation::transform` bit for bit.
+    #[test]
+    fn stage_slots_transform_matches() {
+        let vals = [0.0, -0.0, 1.5, -2.25, 1e-300, -7.0];
+        for o in [
+            Orientation::N,
+            Orientation::FN,
+            Orientation::S,
+            Orientation::FS,
+            Orientation::E,
+            Orientation::FE,
+            Orientation::W,
+            Orientation::FW,
+        ] {
+            for &dx in &vals {
+                for &dy in &vals {
+                    let (x, y) = (10.0, -0.0);
+                    let (tx, ty) = o.transform(dx, dy);
+                    let want = ((x + tx).to_bits(), (y + ty).to_bits());
+                    let (gx, gy) = super::flip_offset(super::orient_flips(o), dx, dy);
+                    let got = (x + gx, y + gy);
+                    assert_eq!((got.0.to_bits(), got.1.to_bits()), want, "{o:?} {dx} {dy}");
+                }
+            }
         }
     }
 
