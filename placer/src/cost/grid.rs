@@ -245,11 +245,26 @@ pub(crate) fn route_two<S: RouteSink>(
     v_run(s, cols, t.1, src.0, t.0, w);
 }
 
+/// Sorts three cells by `key` (a sorting network: the same order as any sort, equal keys
+/// being equal cells).
+#[inline(always)]
+fn sort3_by_key<K: Ord>(g: &mut [(usize, usize); 3], key: impl Fn((usize, usize)) -> K) {
+    if key(g[1]) < key(g[0]) {
+        g.swap(0, 1);
+    }
+    if key(g[2]) < key(g[1]) {
+        g.swap(1, 2);
+    }
+    if key(g[1]) < key(g[0]) {
+        g.swap(0, 1);
+    }
+}
+
 /// Three-cell route (§9.3, cases a-d in this order). Cells are `(row, col)`.
 #[inline]
 fn route_three<S: RouteSink>(s: &mut S, cols: usize, cells: [(usize, usize); 3], w: f64) {
     let mut g = cells;
-    g.sort_unstable_by_key(|&(r, c)| (c, r));
+    sort3_by_key(&mut g, |(r, c)| (c, r));
     let [(r1, c1), (r2, c2), (r3, c3)] = g;
     if c1 < c2 && c2 < c3 && r1.min(r3) < r2 && r2 < r1.max(r3) {
         h_run(s, cols, r1, c1, c2, w);
@@ -265,7 +280,7 @@ fn route_three<S: RouteSink>(s: &mut S, cols: usize, cells: [(usize, usize); 3],
         v_run(s, cols, c2, r1, r2, w);
     } else {
         let mut g = cells;
-        g.sort_unstable();
+        sort3_by_key(&mut g, |x| x);
         let [(r1, c1), (r2, c2), (r3, c3)] = g;
         let cmin = c1.min(c2).min(c3);
         let cmax = c1.max(c2).max(c3);
@@ -822,6 +837,27 @@ mod tests {
                 // Pure: the same with a fresh bracket, bit for bit.
                 let fresh = top_sum_bracket(&v, k, &mut Bracket::default(), &mut e, &mut w);
                 assert_eq!(fresh.to_bits(), got.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn sort3_matches_sort() {
+        let cells = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)];
+        for a in cells {
+            for b in cells {
+                for c in cells {
+                    let mut g = [a, b, c];
+                    let mut want = g;
+                    sort3_by_key(&mut g, |(r, c)| (c, r));
+                    want.sort_unstable_by_key(|&(r, c)| (c, r));
+                    assert_eq!(g, want);
+                    let mut g = [a, b, c];
+                    let mut want = g;
+                    sort3_by_key(&mut g, |x| x);
+                    want.sort_unstable();
+                    assert_eq!(g, want);
+                }
             }
         }
     }
