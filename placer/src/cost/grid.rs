@@ -426,17 +426,17 @@ pub(crate) fn top_sum_bracket(
         let lo = b.lo;
         let buf = &mut e[..n + 1];
         m = 0;
-        // Blocks of 8 with no candidate (most of them) cost one vectorised count.
-        let mut it = v.chunks_exact(8);
+        // Blocks of 16 with no candidate cost one short test each.
+        let mut it = v.chunks_exact(16);
         for c in &mut it {
             if !c.iter().fold(false, |a, &x| a | (x >= lo)) {
                 continue;
             }
-            // m <= the block's start, so the 8 slots stay inside `buf`.
-            let out = &mut buf[m..m + 8];
+            // m <= the block's start, so the 16 slots stay inside `buf`.
+            let out = &mut buf[m..m + 16];
             let mut j = 0;
             for &x in c {
-                out[j & 7] = x;
+                out[j & 15] = x;
                 j += (x >= lo) as usize;
             }
             m += j;
