@@ -18,7 +18,9 @@
 # Usage: scripts/pretrain_experiment.sh [OUT_DIR]
 # Settings (environment variables, defaults in brackets):
 #   PRETRAIN_CPU_SECONDS [1200]  FINETUNE_CPU_SECONDS [300]  N_NETLISTS [8]  GEN_SEED [100]
-#   TARGET_SEED [1]  SEED [1] (training)  GRID [32]  EPISODES [16]  LR [4e-4]  THREADS [1]
+#   TARGET_SEED [1]  SEED [1] (training)  GRID [32]  EPISODES [16]  LR [1e-3]  THREADS [1]
+#   ENTROPY [0.01] (entropy bonus)  PRETRAIN_ITERATIONS [1000000] (cosine learning-rate decay
+#   length of pretraining)  FINETUNE_LR [LR] (fine-tuning, constant)
 #   netlists: HARD_MACROS [24]  SOFT_MACROS [8]  PORTS [48]  NETS [300]
 #   CHIPFLOOR [target/release/chipfloor]
 set -euo pipefail
@@ -32,7 +34,10 @@ TARGET_SEED=${TARGET_SEED:-1}
 SEED=${SEED:-1}
 GRID=${GRID:-32}
 EPISODES=${EPISODES:-16}
-LR=${LR:-4e-4}
+LR=${LR:-1e-3}
+ENTROPY=${ENTROPY:-0.01}
+PRETRAIN_ITERATIONS=${PRETRAIN_ITERATIONS:-1000000}
+FINETUNE_LR=${FINETUNE_LR:-$LR}
 THREADS=${THREADS:-1}
 HARD_MACROS=${HARD_MACROS:-24}
 SOFT_MACROS=${SOFT_MACROS:-8}
@@ -56,7 +61,7 @@ fi
 mkdir -p "$OUT"
 GEN=(--hard-macros "$HARD_MACROS" --soft-macros "$SOFT_MACROS" --ports "$PORTS" --nets "$NETS")
 COMMON=(--device cpu --threads "$THREADS" --seed "$SEED" --grid "$GRID"
-  --episodes-per-iter "$EPISODES" --lr "$LR" --no-progress)
+  --episodes-per-iter "$EPISODES" --entropy-coef "$ENTROPY" --no-progress)
 
 echo "== unseen target netlist (seed $TARGET_SEED)" >&2
 "$BIN" generate --out "$OUT/target" --count 1 --seed "$TARGET_SEED" "${GEN[@]}" >&2
@@ -69,7 +74,8 @@ echo "== untrained policy on the target" >&2
 
 echo "== pretraining on $N_NETLISTS netlists (seeds $GEN_SEED..) for $PRETRAIN_CPU_SECONDS CPU-s" >&2
 "$BIN" train --generated "$N_NETLISTS" --gen-seed "$GEN_SEED" "${GEN[@]}" "${COMMON[@]}" \
-  --iterations 1000000 --eval-every 25 --cpu-time-limit "$PRETRAIN_CPU_SECONDS" --run-dir "$OUT/pretrain" \
+  --lr "$LR" --iterations "$PRETRAIN_ITERATIONS" --eval-every 25 --cpu-time-limit "$PRETRAIN_CPU_SECONDS" \
+  --run-dir "$OUT/pretrain" \
   > "$OUT/pretrain.txt"
 cat "$OUT/pretrain.txt" >&2
 "$BIN" plot-metrics "$OUT/pretrain" --out "$OUT/pretrain_curve.png" \
@@ -81,7 +87,8 @@ echo "== zero-shot (place --method rl)" >&2
 
 echo "== fine-tuning on the target for $FINETUNE_CPU_SECONDS CPU-s" >&2
 "$BIN" train "$NL" --plc "$PLC" --init-from "$OUT/pretrain" --device cpu --threads "$THREADS" \
-  --seed "$SEED" --episodes-per-iter "$EPISODES" --lr "$LR" --iterations 1000000 --no-progress \
+  --seed "$SEED" --episodes-per-iter "$EPISODES" --lr "$FINETUNE_LR" --entropy-coef "$ENTROPY" \
+  --iterations 1000000 --no-progress \
   --eval-every 5 --cpu-time-limit "$FINETUNE_CPU_SECONDS" --run-dir "$OUT/finetune" \
   > "$OUT/finetune.txt"
 "$BIN" plot-metrics "$OUT/finetune" --out "$OUT/finetune_curve.png" \
@@ -99,6 +106,7 @@ untrained = min(ue, key=lambda e: e["policy_iteration"])
 fl, fe = evals("finetune")
 zero = min(fe, key=lambda e: e["policy_iteration"])
 tuned = max(fe, key=lambda e: e["policy_iteration"])
+best = json.load(open(f"{out}/finetune/best/eval.json"))
 pl, _ = evals("pretrain")
 z = json.load(open(f"{out}/zeroshot-place/report.json"))
 zp = {k: z[k] for k in keys[:3]}
@@ -106,7 +114,9 @@ zp.update(z["proxy"])
 rows = [("untrained policy (greedy)", untrained["costs"]),
         ("pretrained, zero-shot (train --init-from, iteration 0)", zero["costs"]),
         ("pretrained, zero-shot (place --method rl)", zp),
-        (f"pretrained + fine-tuned ({tuned['policy_iteration']} iterations)", tuned["costs"])]
+        (f"pretrained + fine-tuned ({tuned['policy_iteration']} iterations)", tuned["costs"]),
+        (f"pretrained + fine-tuned, best evaluation (iteration {best['iteration']}, finetune/best)",
+         best["eval"][0]["costs"])]
 pt = pl[-1]["timing"]["wall_s"]
 print(f"target {out}/target/gen_0.pb.txt; pretraining: {len(pl)} iterations, "
       f"{pl[-1]['total_env_steps']} env steps in {pt:.0f} s wall; fine-tuning: {len(fl)} iterations, "
@@ -121,5 +131,6 @@ if untrained["costs"] and zero["costs"] and tuned["costs"]:
     u = untrained["costs"][k]
     print(f"{k}: untrained {u:.6f}, zero-shot {zero['costs'][k]:.6f} "
           f"({100 * (zero['costs'][k] - u) / u:+.1f} %), fine-tuned {tuned['costs'][k]:.6f} "
-          f"({100 * (tuned['costs'][k] - u) / u:+.1f} %)")
+          f"({100 * (tuned['costs'][k] - u) / u:+.1f} %), best fine-tuned "
+          f"{best['eval'][0]['costs'][k]:.6f} ({100 * (best['eval'][0]['costs'][k] - u) / u:+.1f} %)")
 EOF
