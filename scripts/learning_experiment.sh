@@ -22,7 +22,7 @@
 #   GRID [32] (model action grid)
 #   netlist: HARD_MACROS [24]  SOFT_MACROS [8]  PORTS [48]  NETS [300]  SEED [1]
 #   EPISODES [16] (per iteration)  MINIBATCH [128]  EPOCHS [4]  LR [1e-3]  SOFT [fd|keep: fd]
-#   ENTROPY [0.01] (entropy bonus)  ITERATIONS [600] (also the length of the cosine
+#   ENTROPY [0.02] (entropy bonus)  ITERATIONS [600] (also the length of the cosine
 #   learning-rate decay to 0.1 x LR)  EXTRA [] (more `chipfloor train` flags, e.g. --no-wire-map)
 #   EVAL_EVERY [5]  THREADS [1] (libtorch CPU threads)  CHIPFLOOR [target/release/chipfloor]
 # The smoke version: CPU_SECONDS=60 scripts/learning_experiment.sh runs/learning-smoke
@@ -42,7 +42,7 @@ EPISODES=${EPISODES:-16}
 MINIBATCH=${MINIBATCH:-128}
 EPOCHS=${EPOCHS:-4}
 LR=${LR:-1e-3}
-ENTROPY=${ENTROPY:-0.01}
+ENTROPY=${ENTROPY:-0.02}
 ITERATIONS=${ITERATIONS:-600}
 SOFT=${SOFT:-fd}
 EVAL_EVERY=${EVAL_EVERY:-5}
