@@ -19,8 +19,8 @@
 # Settings (environment variables, defaults in brackets):
 #   PRETRAIN_CPU_SECONDS [1200]  FINETUNE_CPU_SECONDS [300]  N_NETLISTS [8]  GEN_SEED [100]
 #   TARGET_SEED [1]  SEED [1] (training)  GRID [32]  EPISODES [16]  LR [1e-3]  THREADS [1]
-#   ENTROPY [0.01] (entropy bonus)  PRETRAIN_ITERATIONS [1000000] (cosine learning-rate decay
-#   length of pretraining)  FINETUNE_LR [LR] (fine-tuning, constant)
+#   ENTROPY [0.02] (entropy bonus)  PRETRAIN_ITERATIONS [1000] (pretraining ends there or at
+#   its CPU budget; also the cosine learning-rate decay length)  FINETUNE_LR [3e-4] (constant)
 #   netlists: HARD_MACROS [24]  SOFT_MACROS [8]  PORTS [48]  NETS [300]
 #   CHIPFLOOR [target/release/chipfloor]
 set -euo pipefail
@@ -35,9 +35,9 @@ SEED=${SEED:-1}
 GRID=${GRID:-32}
 EPISODES=${EPISODES:-16}
 LR=${LR:-1e-3}
-ENTROPY=${ENTROPY:-0.01}
-PRETRAIN_ITERATIONS=${PRETRAIN_ITERATIONS:-1000000}
-FINETUNE_LR=${FINETUNE_LR:-$LR}
+ENTROPY=${ENTROPY:-0.02}
+PRETRAIN_ITERATIONS=${PRETRAIN_ITERATIONS:-1000}
+FINETUNE_LR=${FINETUNE_LR:-3e-4}
 THREADS=${THREADS:-1}
 HARD_MACROS=${HARD_MACROS:-24}
 SOFT_MACROS=${SOFT_MACROS:-8}
