@@ -43,6 +43,10 @@ pub struct PolicyPlaceConfig {
     /// Fine-tune with a fresh optimiser (`true`) or the checkpoint's `adam.safetensors` when
     /// it has one.
     pub fresh_optimizer: bool,
+    /// Fine-tuning learning rate (constant; default 3e-4).
+    pub learning_rate: f64,
+    /// Fine-tuning entropy bonus (default 0.02).
+    pub entropy_coef: f64,
 }
 
 impl Default for PolicyPlaceConfig {
@@ -54,6 +58,10 @@ impl Default for PolicyPlaceConfig {
             soft: SoftMode::Fd,
             episodes_per_iteration: 16,
             fresh_optimizer: true,
+            // The settings of the documented fine-tuning experiment (`docs/learning`,
+            // session 3: −17.4 % zero-shot → −21.8 % after 300 CPU-s); lr 1e-3 wobbled.
+            learning_rate: 3e-4,
+            entropy_coef: 0.02,
         }
     }
 }
@@ -144,6 +152,8 @@ pub fn place_with_policy_cfg(
         eval_every: 0,
         ppo: crate::config::PpoConfig {
             episodes_per_iteration: cfg.episodes_per_iteration,
+            learning_rate: cfg.learning_rate,
+            entropy_coef: cfg.entropy_coef,
             ..Default::default()
         },
         ..TrainConfig::default()
