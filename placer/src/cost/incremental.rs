@@ -25,7 +25,10 @@
 //!
 //! Reads: top-k sums use the previous `k`-th largest value as a threshold (one vectorisable
 //! pass when the `k`-th value is unchanged, a selection over the candidates otherwise), and
-//! sum in fixed lanes, so every read is a pure function of the state. Occupancy, allocation
+//! sum in fixed lanes, so every read is a pure function of the state. The density read takes
+//! its candidates from a bit mask of the cells at or above the last threshold, kept current
+//! by the footprint updates and rollback (rebuilt when the threshold moves); the congestion
+//! read recomputes the prefix sums two lines per pass (vectorised). Occupancy, allocation
 //! and routing sums are updated by subtraction and addition, which can leave rounding
 //! residues of about 1e-16 relative (none for the integer net weights of clustered
 //! netlists); [`IncrementalCost::resync`] recomputes everything. Results agree with a full
