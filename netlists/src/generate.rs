@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::model::{
-    AttrValue, Netlist, NetlistBuilder, NetlistHeader, NodeKind, NodeSpec, Orientation, Placement,
+    AttrValue, Netlist, NetlistBuilder, NetlistHeader, NodeKind, NodeSpec, Placement,
 };
 
 /// Parameters of a generated netlist.
@@ -306,26 +306,7 @@ pub fn generate(cfg: &GenConfig) -> Result<(Netlist, Placement), String> {
     let centre = side / 2.0;
     for (i, pins) in hard_pins.into_iter().enumerate() {
         let (w, h) = hard_sizes[i];
-        b.push(NodeSpec {
-            name: format!("M{i}"),
-            kind: Some(NodeKind::HardMacro),
-            width: w,
-            height: h,
-            x: centre,
-            y: centre,
-            orientation: Orientation::N,
-            ..Default::default()
-        });
-        for (name, offset, fanout) in pins {
-            b.push(NodeSpec {
-                name,
-                kind: Some(NodeKind::HardMacroPin),
-                owner: Some(format!("M{i}")),
-                offset,
-                fanout,
-                ..Default::default()
-            });
-        }
+        push_hard_macro(&mut b, format!("M{i}"), (w, h, centre, centre), pins);
     }
     for (i, outs) in soft_out.into_iter().enumerate() {
         b.push(NodeSpec {
@@ -372,6 +353,34 @@ pub fn generate(cfg: &GenConfig) -> Result<(Netlist, Placement), String> {
 
 /// Pins of one hard macro: name, offset, fan-out.
 type HardPins = Vec<(String, (f64, f64), Vec<String>)>;
+
+/// Pushes hard macro `name` (`(w, h, x, y)`, orientation N) and its pins.
+fn push_hard_macro(
+    b: &mut NetlistBuilder,
+    name: String,
+    (w, h, x, y): (f64, f64, f64, f64),
+    pins: HardPins,
+) {
+    b.push(NodeSpec {
+        name: name.clone(),
+        kind: Some(NodeKind::HardMacro),
+        width: w,
+        height: h,
+        x,
+        y,
+        ..Default::default()
+    });
+    for (pin, offset, fanout) in pins {
+        b.push(NodeSpec {
+            name: pin,
+            kind: Some(NodeKind::HardMacroPin),
+            owner: Some(name.clone()),
+            offset,
+            fanout,
+            ..Default::default()
+        });
+    }
+}
 
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
@@ -599,26 +608,7 @@ pub fn generate_flat(cfg: &FlatGenConfig) -> Result<(Netlist, Placement), String
         });
     }
     for (m, pins) in macro_pins.into_iter().enumerate() {
-        let (w, h, x, y) = macros[m];
-        b.push(NodeSpec {
-            name: format!("M{m}"),
-            kind: Some(NodeKind::HardMacro),
-            width: w,
-            height: h,
-            x,
-            y,
-            ..Default::default()
-        });
-        for (name, offset, fanout) in pins {
-            b.push(NodeSpec {
-                name,
-                kind: Some(NodeKind::HardMacroPin),
-                owner: Some(format!("M{m}")),
-                offset,
-                fanout,
-                ..Default::default()
-            });
-        }
+        push_hard_macro(&mut b, format!("M{m}"), macros[m], pins);
     }
     for (i, fanout) in cell_fanout.into_iter().enumerate() {
         b.push(NodeSpec {
