@@ -59,14 +59,7 @@ pub const ORIGIN_KEY: &str = "Bookshelf origin";
 /// The Bookshelf origin offset recorded in a netlist's header comments, if any: the
 /// Bookshelf coordinates of the model's (0, 0).
 pub fn origin(nl: &Netlist) -> Option<(f64, f64)> {
-    nl.header.comments.iter().find_map(|c| {
-        let (k, v) = c.split_once(':')?;
-        if k.trim() != ORIGIN_KEY {
-            return None;
-        }
-        let mut it = v.split_whitespace().map(str::parse::<f64>);
-        Some((it.next()?.ok()?, it.next()?.ok()?))
-    })
+    crate::header::comment_point(&nl.header.comments, ORIGIN_KEY)
 }
 
 /// Reads a design from its `.aux` file (`RowBasedPlacement : a.nodes a.nets a.wts a.pl
@@ -716,9 +709,7 @@ fn parse_labeled(
     if let Some((w, h)) = b.header.canvas {
         b.header.comments.push(format!(" FP bbox: {{0 0}} {{{w} {h}}}"));
     }
-    if x0 != 0.0 || y0 != 0.0 {
-        b.header.comments.push(format!(" {ORIGIN_KEY} : {x0} {y0}"));
-    }
+    crate::header::set_comment_point(&mut b.header.comments, ORIGIN_KEY, (x0, y0));
     if let Some(bl) = block {
         b.header.comments.push(format!(" Block : {bl}"));
         b.header.block = Some(bl);

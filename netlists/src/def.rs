@@ -227,22 +227,12 @@ pub const ORIGIN_KEY: &str = "DEF origin";
 /// The DEF origin recorded in a netlist's header comments ([`ORIGIN_KEY`]), if any; pass it
 /// as [`DefExportOptions::origin`] to write DEF coordinates back where they came from.
 pub fn origin(nl: &Netlist) -> Option<(f64, f64)> {
-    nl.header.comments.iter().find_map(|c| {
-        let (k, v) = c.split_once(':')?;
-        if k.trim() != ORIGIN_KEY {
-            return None;
-        }
-        let mut it = v.split_whitespace().map(str::parse::<f64>);
-        Some((it.next()?.ok()?, it.next()?.ok()?))
-    })
+    crate::header::comment_point(&nl.header.comments, ORIGIN_KEY)
 }
 
 /// Sets (or removes, for (0, 0)) the [`ORIGIN_KEY`] header comment of a netlist.
-pub fn set_origin(nl: &mut Netlist, (x0, y0): (f64, f64)) {
-    nl.header.comments.retain(|c| c.split_once(':').is_none_or(|(k, _)| k.trim() != ORIGIN_KEY));
-    if x0 != 0.0 || y0 != 0.0 {
-        nl.header.comments.push(format!(" {ORIGIN_KEY} : {x0} {y0}"));
-    }
+pub fn set_origin(nl: &mut Netlist, origin: (f64, f64)) {
+    crate::header::set_comment_point(&mut nl.header.comments, ORIGIN_KEY, origin);
 }
 
 /// Removes DEF escapes: a backslash makes the next character literal (`a\[0\]` → `a[0]`).
@@ -412,14 +402,7 @@ pub fn parse_str(text: &str, label: &Path) -> Result<DefDesign> {
             | "SLOTS" => {
                 p.skip_block(&kw, &kw)?;
             }
-            "BEGINEXT" => loop {
-                let Some(x) = p.next_opt() else {
-                    return Err(p.err(t.line, "BEGINEXT has no ENDEXT"));
-                };
-                if x.text.eq_ignore_ascii_case("ENDEXT") {
-                    break;
-                }
-            },
+            "BEGINEXT" => p.skip_ext(t.line)?,
             ";" => {}
             _ => p.skip_statement(&format!("`{}` statement", t.text))?,
         }

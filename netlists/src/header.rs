@@ -6,6 +6,28 @@
 
 use crate::model::{Blockage, NetlistHeader};
 
+/// The point `x y` of the first comment line `Key : x y` with this key (the origin comments of
+/// DEF and Bookshelf imports), if any.
+pub(crate) fn comment_point(comments: &[String], key: &str) -> Option<(f64, f64)> {
+    comments.iter().find_map(|c| {
+        let (k, v) = c.split_once(':')?;
+        if k.trim() != key {
+            return None;
+        }
+        let mut it = v.split_whitespace().map(str::parse::<f64>);
+        Some((it.next()?.ok()?, it.next()?.ok()?))
+    })
+}
+
+/// Replaces every `Key : ...` comment line with this key by ` Key : x y`, or removes them for
+/// (0, 0).
+pub(crate) fn set_comment_point(comments: &mut Vec<String>, key: &str, (x, y): (f64, f64)) {
+    comments.retain(|c| c.split_once(':').is_none_or(|(k, _)| k.trim() != key));
+    if x != 0.0 || y != 0.0 {
+        comments.push(format!(" {key} : {x} {y}"));
+    }
+}
+
 /// Splits a comment line (without the leading `#`) into `(key, value)` pairs.
 ///
 /// `Routes per micron, hor : 57.031  ver : 56.818` gives `[("Routes per micron, hor",

@@ -329,6 +329,17 @@ impl<'a> Parser<'a> {
             }
         }
     }
+    /// Skips an extension block to just after its `ENDEXT` (`BEGINEXT` at `line` already read).
+    pub(crate) fn skip_ext(&mut self, line: usize) -> Result<()> {
+        loop {
+            let Some(x) = self.next_opt() else {
+                return Err(self.err(line, "BEGINEXT has no ENDEXT"));
+            };
+            if x.text.eq_ignore_ascii_case("ENDEXT") {
+                return Ok(());
+            }
+        }
+    }
     /// Skips to just after `END <name>` (keyword case-insensitive, name exact).
     pub(crate) fn skip_block(&mut self, kind: &str, name: &str) -> Result<()> {
         let start = self.line();
@@ -394,14 +405,7 @@ fn parse_lef(p: &mut Parser<'_>, lib: &mut LefLibrary) -> Result<()> {
             "SPACING" | "PROPERTYDEFINITIONS" | "IRDROP" | "NOISETABLE" | "CORRECTIONTABLE" => {
                 p.skip_block(&kw, &kw)?;
             }
-            "BEGINEXT" => loop {
-                let Some(x) = p.next_opt() else {
-                    return Err(p.err(t.line, "BEGINEXT has no ENDEXT"));
-                };
-                if x.text.eq_ignore_ascii_case("ENDEXT") {
-                    break;
-                }
-            },
+            "BEGINEXT" => p.skip_ext(t.line)?,
             ";" => {}
             _ => p.skip_statement(&format!("`{}` statement", t.text))?,
         }
