@@ -237,66 +237,29 @@ fn malformed_def_and_lef_exit_2_with_file_and_line() {
         "VERSION 5.8 ;\nDESIGN x ;\nCOMPONENTS 1 ;\n- m0 ram + PLACED ( 0 0 ) NW ;\nEND COMPONENTS\nEND DESIGN\n",
     )
     .unwrap();
-    let o = run(&[
-        "convert",
-        s(&nl),
-        "--def",
-        s(&bad_def),
-        "--to",
-        "def",
-        "--out",
-        s(&dir.join("o.def")),
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("bad.def:4: unknown orientation `NW`"), "{}", stderr(&o));
+    // `convert NL --def|--lef INPUT --to FORMAT --out o.FORMAT` exits 2 naming the problem.
+    let fails = |flag: &str, input: &Path, to: &str, needle: &str| {
+        let out = dir.join(format!("o.{to}"));
+        let o = run(&["convert", s(&nl), flag, s(input), "--to", to, "--out", s(&out)]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+    };
+    fails("--def", &bad_def, "def", "bad.def:4: unknown orientation `NW`");
 
     let truncated = dir.join("trunc.def");
     std::fs::write(&truncated, "VERSION 5.8 ;\nDESIGN x ;\nCOMPONENTS 1 ;\n- m0 ram + PLACED ( 0")
         .unwrap();
-    let o = run(&[
-        "convert",
-        s(&nl),
-        "--def",
-        s(&truncated),
-        "--to",
-        "def",
-        "--out",
-        s(&dir.join("o.def")),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("trunc.def:4: unexpected end of file"), "{}", stderr(&o));
+    fails("--def", &truncated, "def", "trunc.def:4: unexpected end of file");
 
     let bad_lef = dir.join("bad.lef");
     std::fs::write(&bad_lef, "MACRO ram\n  SIZE 1 BY two ;\nEND ram\n").unwrap();
-    let o = run(&[
-        "convert",
-        s(&nl),
-        "--lef",
-        s(&bad_lef),
-        "--to",
-        "tcl",
-        "--out",
-        s(&dir.join("o.tcl")),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("bad.lef:2: SIZE height `two` is not a number"), "{}", stderr(&o));
+    fails("--lef", &bad_lef, "tcl", "bad.lef:2: SIZE height `two` is not a number");
 
     // Names that match nothing.
     let other = dir.join("other.def");
     std::fs::write(&other, "DESIGN x ;\nCOMPONENTS 1 ;\n- zz ram ;\nEND COMPONENTS\nEND DESIGN\n")
         .unwrap();
-    let o = run(&[
-        "convert",
-        s(&nl),
-        "--def",
-        s(&other),
-        "--to",
-        "def",
-        "--out",
-        s(&dir.join("o.def")),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no DEF component or pin matches"), "{}", stderr(&o));
+    fails("--def", &other, "def", "no DEF component or pin matches");
 
     // The generated netlist round-trips through DEF (default 1000 DBU).
     let d1 = dir.join("g1.def");
