@@ -99,12 +99,7 @@ fn flat_netlist_clusters_places_and_scores() {
     assert!(rel(&sc["density_cost"], &report["density_cost"]), "{sc} vs {report}");
     assert!(sc["macro_hpwl_um"].as_f64().unwrap() > 0.0);
 
-    // Back to the physical flow: the placed macros as DEF (when this build has `convert`).
-    let probe = run(&["convert", "--help"]);
-    if !probe.status.success() {
-        eprintln!("note: this build has no `chipfloor convert`; DEF step skipped");
-        return;
-    }
+    // Back to the physical flow: the placed macros as DEF.
     let def = dir.join("placed.def");
     let o = run(&[
         "convert",
@@ -170,22 +165,18 @@ fn ariane133_flat_flow_benchmark() {
     let o = run(&["cluster", s(&netlist), "--score", s(&sa.join("placement.plc"))]);
     ok(&o, "cluster --score");
     println!("score:\n{}", stdout(&o));
-    if run(&["convert", "--help"]).status.success() {
-        let def = dir.join("placed.def");
-        let o = run(&[
-            "convert",
-            s(&netlist),
-            "--plc",
-            s(&sa.join("placement.plc")),
-            "--to",
-            "def",
-            "--out",
-            s(&def),
-        ]);
-        ok(&o, "convert --to def");
-        println!("{}", stdout(&o));
-        assert!(std::fs::read_to_string(&def).unwrap().contains("COMPONENTS 133 ;"));
-    } else {
-        println!("note: this build has no `chipfloor convert`; DEF step skipped");
-    }
+    let def = dir.join("placed.def");
+    let o = run(&[
+        "convert",
+        s(&netlist),
+        "--plc",
+        s(&sa.join("placement.plc")),
+        "--to",
+        "def",
+        "--out",
+        s(&def),
+    ]);
+    ok(&o, "convert --to def");
+    println!("{}", stdout(&o));
+    assert!(std::fs::read_to_string(&def).unwrap().contains("COMPONENTS 133 ;"));
 }
