@@ -16,21 +16,13 @@
 //! padding cells hold 0.
 
 use netlists::{Netlist, NodeId, NodeKind, Placement};
-use placer::place::{node_nets, PlacementGrid};
-
-/// One net of a macro: its id, weight and the extent of the macro's own pins on it
-/// `(x0, x1, y0, y1)` relative to the macro centre, in the macro's orientation.
-#[derive(Clone, Debug)]
-struct MacroNet {
-    net: u32,
-    w: f64,
-    off: (f64, f64, f64, f64),
-}
+use placer::place::{macro_nets, node_nets, pins_box, MacroNet, PlacementGrid};
 
 /// Per-netlist tables for wirelength maps.
 #[derive(Clone, Debug)]
 pub struct WireTables {
-    /// Nets of each hard macro to place (indexed like the episode's macro order).
+    /// Nets of each hard macro to place (indexed like the episode's macro order), with the
+    /// pin-offset extent in the macro's orientation in `off[0]`.
     macro_nets: Vec<Vec<MacroNet>>,
     col_x: Vec<f64>,
     row_y: Vec<f64>,
@@ -42,41 +34,7 @@ impl WireTables {
         let (start, list) = node_nets(nl);
         let macro_nets = order
             .iter()
-            .map(|&m| {
-                let o = pl.orientation[m.index()];
-                let mut pairs: Vec<(u32, (f64, f64))> = Vec::new();
-                for &pin in nl.pins_of(m) {
-                    let i = pin.index();
-                    let off = if nl.kind(pin) == NodeKind::HardMacroPin {
-                        let (dx, dy) = nl.pin_offset[i];
-                        o.transform(dx, dy)
-                    } else {
-                        (0.0, 0.0)
-                    };
-                    for &k in &list[start[i] as usize..start[i + 1] as usize] {
-                        pairs.push((k, off));
-                    }
-                }
-                pairs.sort_unstable_by_key(|p| p.0);
-                let mut out: Vec<MacroNet> = Vec::new();
-                for (k, (tx, ty)) in pairs {
-                    if out.last().is_none_or(|l| l.net != k) {
-                        out.push(MacroNet {
-                            net: k,
-                            w: nl.nets.weight[k as usize],
-                            off: (
-                                f64::INFINITY,
-                                f64::NEG_INFINITY,
-                                f64::INFINITY,
-                                f64::NEG_INFINITY,
-                            ),
-                        });
-                    }
-                    let b = &mut out.last_mut().expect("pushed above").off;
-                    *b = (b.0.min(tx), b.1.max(tx), b.2.min(ty), b.3.max(ty));
-                }
-                out
-            })
+            .map(|&m| macro_nets(nl, m, &[pl.orientation[m.index()]], &start, &list))
             .collect();
         let cols = grid.cols as usize;
         let col_x = (0..cols).map(|c| grid.centre(c).0).collect();
@@ -107,26 +65,17 @@ impl WireTables {
         fx.resize(cols, 0.0);
         fy.clear();
         fy.resize(rows, 0.0);
-        let nets = &nl.nets;
         for e in &self.macro_nets[step] {
-            let k = e.net as usize;
-            let sinks = &nets.sinks[nets.sink_start[k] as usize..nets.sink_start[k + 1] as usize];
-            let mut b = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-            for j in std::iter::once(nets.driver[k]).chain(sinks.iter().copied()) {
-                let anchor = nl.owner[j.index()].unwrap_or(j);
-                let a = anchor.index();
-                let counted = anchor != macro_id
-                    && (nl.kind(anchor) != NodeKind::HardMacro || pl.fixed[a] || pl.placed[a]);
-                if !counted {
-                    continue;
-                }
-                let (x, y) = pl.pin_position(nl, j);
-                b = (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y));
-            }
+            let b = pins_box(nl, pl, e.net as usize, |a| {
+                a != macro_id
+                    && (nl.kind(a) != NodeKind::HardMacro
+                        || pl.fixed[a.index()]
+                        || pl.placed[a.index()])
+            });
             if b.0 > b.1 {
                 continue;
             }
-            let (ox0, ox1, oy0, oy1) = e.off;
+            let (ox0, ox1, oy0, oy1) = e.off[0];
             for (f, &x) in fx.iter_mut().zip(&self.col_x) {
                 *f += e.w * (b.1.max(x + ox1) - b.0.min(x + ox0));
             }

@@ -58,12 +58,15 @@ impl Default for GreedyConfig {
 }
 
 /// One net touching a macro: its weight, its id, and the extent of the macro's pins on it in
-/// each candidate orientation, `(ox0, ox1, oy0, oy1)`.
+/// each candidate orientation, `(ox0, ox1, oy0, oy1)` relative to the macro's centre.
 #[derive(Clone, Debug)]
-struct MacroNet {
-    net: u32,
-    w: f64,
-    off: [(f64, f64, f64, f64); 4],
+pub struct MacroNet {
+    /// Net id.
+    pub net: u32,
+    /// Net weight.
+    pub w: f64,
+    /// Pin-offset extent per orientation of [`macro_nets`]' `orients` (unused entries infinite).
+    pub off: [(f64, f64, f64, f64); 4],
 }
 
 /// Node → nets it is a member of (driver or sink), CSR: the nets of node `i` are
@@ -115,8 +118,9 @@ fn orientations(o: Orientation, all: bool) -> Vec<Orientation> {
     v
 }
 
-/// The nets of macro `m` with its pin-offset extents per orientation, ascending net id.
-fn macro_nets(
+/// The nets of macro `m` with its pin-offset extents per orientation (at most 4), ascending
+/// net id; `start`/`list` come from [`node_nets`].
+pub fn macro_nets(
     nl: &Netlist,
     m: NodeId,
     orients: &[Orientation],
@@ -154,6 +158,27 @@ fn macro_nets(
         }
     }
     out
+}
+
+/// Bounding box `(x0, x1, y0, y1)` of the pins of net `k` whose anchor node (the owner of a
+/// macro pin, else the node itself) passes `counted`; empty (`x0 > x1`) when none does.
+pub fn pins_box(
+    nl: &Netlist,
+    pl: &Placement,
+    k: usize,
+    counted: impl Fn(NodeId) -> bool,
+) -> (f64, f64, f64, f64) {
+    let nets = &nl.nets;
+    let s = &nets.sinks[nets.sink_start[k] as usize..nets.sink_start[k + 1] as usize];
+    let mut b = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for j in std::iter::once(nets.driver[k]).chain(s.iter().copied()) {
+        if !counted(nl.owner[j.index()].unwrap_or(j)) {
+            continue;
+        }
+        let (x, y) = pl.pin_position(nl, j);
+        b = (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y));
+    }
+    b
 }
 
 /// Places every movable hard macro at the legal cell and orientation with the least added
@@ -209,7 +234,6 @@ pub fn place_greedy(
     let mut increase = 0.0;
     let mut truncated = 0usize;
     let mut last_report = Instant::now();
-    let nets = &nl.nets;
 
     for (step, &m) in order.iter().enumerate() {
         let mi = m.index();
@@ -239,16 +263,7 @@ pub fn place_greedy(
             let mut before = 0.0;
             for e in &mnets {
                 let k = e.net as usize;
-                let s = &nets.sinks[nets.sink_start[k] as usize..nets.sink_start[k + 1] as usize];
-                let mut b = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-                for j in std::iter::once(nets.driver[k]).chain(s.iter().copied()) {
-                    let anchor = nl.owner[j.index()].unwrap_or(j);
-                    if anchor == m || !present[anchor.index()] {
-                        continue;
-                    }
-                    let (x, y) = pl.pin_position(nl, j);
-                    b = (b.0.min(x), b.1.max(x), b.2.min(y), b.3.max(y));
-                }
+                let b = pins_box(nl, &pl, k, |a| a != m && present[a.index()]);
                 if b.0 <= b.1 {
                     before += e.w * ((b.1 - b.0) + (b.3 - b.2));
                 }

@@ -33,7 +33,7 @@ pub mod sa;
 mod tests_common;
 
 pub use cd::{coordinate_descent, CdConfig, CdStats, SoftRefresh};
-pub use greedy::{node_nets, place_greedy, GreedyConfig};
+pub use greedy::{macro_nets, node_nets, pins_box, place_greedy, GreedyConfig, MacroNet};
 pub use legalize::{legalize, LegalizeStats};
 pub use random::place_random;
 
