@@ -1,6 +1,6 @@
 //! The policy/value network on real environment observations (CPU).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use env::{EnvConfig, PlacementEnv, SoftPlacement};
 use gnn::batch::{build, StepView};
@@ -8,6 +8,16 @@ use gnn::model::{dist, load, save, ModelConfig, PolicyValueNet, MASKED_LOGIT};
 use netlists::generate::{generate, GenConfig};
 use placer::cost::{CostOverrides, CostParams};
 use tch::{nn, Device, Kind, Tensor};
+
+/// libtorch's random generator is global and tests run in parallel threads: a test that seeds
+/// it and then draws from it (initialisation, sampling) holds this lock throughout.
+static TORCH_RNG: Mutex<()> = Mutex::new(());
+
+fn seeded(seed: i64) -> MutexGuard<'static, ()> {
+    let guard = TORCH_RNG.lock().unwrap_or_else(|e| e.into_inner());
+    tch::manual_seed(seed);
+    guard
+}
 
 fn env_for(seed: u64, grid: usize) -> PlacementEnv {
     let cfg = GenConfig {
@@ -31,7 +41,7 @@ fn env_for(seed: u64, grid: usize) -> PlacementEnv {
 
 #[test]
 fn forward_on_a_padded_batch_of_two_netlists() {
-    tch::manual_seed(3);
+    let _rng = seeded(3);
     let (a, b) = (env_for(1, 32), env_for(2, 32));
     let vs = nn::VarStore::new(Device::Cpu);
     let net = PolicyValueNet::new(&vs.root(), ModelConfig { grid: 32, ..Default::default() });
@@ -60,7 +70,7 @@ fn forward_on_a_padded_batch_of_two_netlists() {
 
 #[test]
 fn sampling_never_picks_an_illegal_action() {
-    tch::manual_seed(11);
+    let _rng = seeded(11);
     let mut e = env_for(3, 32);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = PolicyValueNet::new(&vs.root(), ModelConfig { grid: 32, ..Default::default() });
@@ -96,7 +106,7 @@ fn distribution_helpers_are_consistent() {
 
 #[test]
 fn checkpoint_round_trip_gives_identical_outputs() {
-    tch::manual_seed(5);
+    let _rng = seeded(5);
     let e = env_for(4, 32);
     let cfg = ModelConfig { grid: 32, hidden: 8, gcn_layers: 2, ..Default::default() };
     let vs = nn::VarStore::new(Device::Cpu);
@@ -117,6 +127,7 @@ fn checkpoint_round_trip_gives_identical_outputs() {
 
 #[test]
 fn default_model_has_ct_parameter_count() {
+    let _rng = TORCH_RNG.lock().unwrap_or_else(|e| e.into_inner()); // initialisation draws
     let vs = nn::VarStore::new(Device::Cpu);
     let _net = PolicyValueNet::new(&vs.root(), ModelConfig::default());
     let n: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
@@ -146,6 +157,7 @@ fn wire_map_bias_starts_at_zero_and_shifts_logits_by_the_map() {
     let obs = e.observation();
     assert!(obs.wire.iter().any(|&q| q > 0), "the map should not be flat");
     let batch = build(&[StepView::of(e.graph(), obs)], Device::Cpu);
+    let _rng = TORCH_RNG.lock().unwrap_or_else(|e| e.into_inner());
     let mk = |wire_map: bool| {
         tch::manual_seed(17);
         let vs = nn::VarStore::new(Device::Cpu);
