@@ -599,6 +599,50 @@ impl State {
     }
 }
 
+/// Footprints of a multi-node change that cancel: bit `j` of the first mask says change
+/// `j`'s old footprint equals the new footprint of another change (same role, same
+/// footprint size, new centre bit-equal to `j`'s old centre), bit `j` of the second that
+/// change `j`'s new footprint is matched that way (each matched once). Only moved nodes are
+/// matched; up to 32 changes (more: nothing cancels).
+fn cancel_footprints(
+    m: &CostModel,
+    x: &[f64],
+    y: &[f64],
+    changes: &[(usize, f64, f64, Orientation)],
+) -> (u32, u32) {
+    let (mut out_kept, mut in_kept) = (0u32, 0u32);
+    if changes.len() < 2 || changes.len() > 32 {
+        return (0, 0);
+    }
+    let moved = |&(i, nx, ny, _): &(usize, f64, f64, Orientation)| {
+        nx.to_bits() != x[i].to_bits() || ny.to_bits() != y[i].to_bits()
+    };
+    for (a, ca) in changes.iter().enumerate() {
+        let i = ca.0;
+        if !moved(ca) || !m.role[i].has_footprint() {
+            continue;
+        }
+        let (fw, fh) = m.foot[i];
+        for (b, cb) in changes.iter().enumerate() {
+            let j = cb.0;
+            if a == b || in_kept & (1 << b) != 0 || !moved(cb) || m.role[j] != m.role[i] {
+                continue;
+            }
+            let (gw, gh) = m.foot[j];
+            if gw.to_bits() == fw.to_bits()
+                && gh.to_bits() == fh.to_bits()
+                && cb.1.to_bits() == x[i].to_bits()
+                && cb.2.to_bits() == y[i].to_bits()
+            {
+                out_kept |= 1 << a;
+                in_kept |= 1 << b;
+                break;
+            }
+        }
+    }
+    (out_kept, in_kept)
+}
+
 /// Running sums of the lines of `d` (each `acc.len()` long) into `out`:
 /// `out[l][i] = (Σ_{l' ≤ l} d[l'][i] + m[l][i]) · inv`, the sums in line order starting
 /// from 0. Equal-length slices per line, so the loop vectorises across `i`.
@@ -1054,18 +1098,22 @@ impl IncrementalCost {
             }
         }
         st.affected = affected;
-        // Footprints out, node update, footprints in; slot update.
-        for &(i, x, y, _) in changes {
-            if x.to_bits() != st.x[i].to_bits() || y.to_bits() != st.y[i].to_bits() {
+        // Footprints out, node update, footprints in; slot update. A footprint that leaves
+        // a position another moved node of the same role and size takes (a swap or shuffle
+        // of equal macros) is neither removed nor added: the cells stay exactly as they are.
+        let (out_kept, in_kept) = cancel_footprints(m, &st.x, &st.y, changes);
+        for (j, &(i, x, y, _)) in changes.iter().enumerate() {
+            let moved = x.to_bits() != st.x[i].to_bits() || y.to_bits() != st.y[i].to_bits();
+            if moved && out_kept & (1 << j) == 0 {
                 st.footprint(m, i, -1);
             }
         }
-        for &(i, x, y, o) in changes {
+        for (j, &(i, x, y, o)) in changes.iter().enumerate() {
             let moved = x.to_bits() != st.x[i].to_bits() || y.to_bits() != st.y[i].to_bits();
             st.x[i] = x;
             st.y[i] = y;
             st.o[i] = o;
-            if moved {
+            if moved && in_kept & (1 << j) == 0 {
                 st.footprint(m, i, 1);
             }
         }
@@ -1417,6 +1465,63 @@ mod tests {
             }
             let c = inc.cost();
             assert!(close(&c, &inc.full_cost().unwrap()), "seed {seed} end");
+        }
+    }
+
+    /// Swaps and shuffles of macros of one size leave the density and allocation cells
+    /// untouched (the footprints cancel; nothing is logged), and the costs still match a
+    /// full evaluation, before and after rollbacks.
+    #[test]
+    fn equal_macro_permutations_keep_cells() {
+        for seed in 0..4 {
+            let (mut nl, mut pl) = generate(&GenConfig { seed, ..Default::default() }).unwrap();
+            let hard = nl.hard_macros();
+            for (j, &h) in hard.iter().enumerate() {
+                (nl.width[h.index()], nl.height[h.index()]) = (60.0, 40.0);
+                (pl.x[h.index()], pl.y[h.index()]) =
+                    (45.0 + 70.0 * j as f64, 100.0 + 9.0 * j as f64);
+            }
+            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            for step in 0..200 {
+                let before = inc.cost();
+                let cells = inc.st.cells.clone();
+                inc.begin();
+                let k = rng.gen_range(2..=4.min(hard.len()));
+                let mut pick: Vec<_> = Vec::new();
+                while pick.len() < k {
+                    let m = hard[rng.gen_range(0..hard.len())];
+                    if !pick.contains(&m) {
+                        pick.push(m);
+                    }
+                }
+                if k == 2 {
+                    inc.swap(pick[0], pick[1]).unwrap();
+                } else {
+                    let ch: Vec<_> = (0..k)
+                        .map(|j| {
+                            let (x, y) = inc.position(pick[(j + 1) % k]);
+                            (pick[j], x, y, inc.orientation(pick[j]))
+                        })
+                        .collect();
+                    inc.move_many(&ch).unwrap();
+                }
+                assert!(inc.st.cell_log.is_empty(), "seed {seed} step {step}: cells logged");
+                assert!(inc.st.cells.iter().zip(&cells).all(|(a, b)| a.to_bits() == b.to_bits()));
+                assert!(close(&inc.cost(), &inc.full_cost().unwrap()), "seed {seed} step {step}");
+                if rng.gen_bool(0.5) {
+                    inc.rollback();
+                    assert_eq!(inc.cost(), before, "seed {seed} step {step}: rollback");
+                } else {
+                    inc.commit();
+                }
+            }
+            // A move to a free position still changes the cells.
+            inc.begin();
+            inc.move_node(hard[0], 3.0, 3.0).unwrap();
+            assert!(!inc.st.cell_log.is_empty());
+            assert!(close(&inc.cost(), &inc.full_cost().unwrap()));
         }
     }
 
