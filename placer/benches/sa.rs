@@ -39,7 +39,7 @@ impl ProgressSink for Printer {
         if last.elapsed() >= Duration::from_secs(1) || p.fraction >= 1.0 {
             *last = Instant::now();
             eprintln!(
-                "  [{:6.1} s] {:5.1} %  best proxy {:.6}  cost reads {:>11}  {:>9.0}/s",
+                "  [{:6.1} s] {:5.1} %  best proxy {:.6}  evaluated {:>11}  {:>9.0}/s",
                 p.elapsed.as_secs_f64(),
                 100.0 * p.fraction,
                 p.best_cost,
@@ -181,16 +181,17 @@ fn main() {
     let cpu = process_cpu_secs_or_nan() - cpu0;
     let stat = |k: &str| out.stats.iter().find(|s| s.0 == k).map_or(f64::NAN, |s| s.1);
     println!(
-        "SA done in {wall:.1} s: {} moves attempted, {} cost reads, {} accepted; {:.0} cost reads/s per thread ({:.0} attempted/s per thread), {} threads",
+        "SA done in {wall:.1} s: {} moves attempted, {} evaluated ({} of them rejected on the congestion bound), {} accepted; {:.0} evaluated/s per thread ({:.0} attempted/s per thread), {} threads",
         stat("moves"),
         stat("evaluated"),
+        stat("bound_rejected"),
         stat("accepted"),
         stat("moves_per_sec_per_thread"),
         stat("attempted_per_sec_per_thread"),
         stat("threads")
     );
     println!(
-        "  CPU time {cpu:.1} s over {wall:.1} s wall ({:.2} cores busy): {:.0} cost reads per CPU-second ({:.2} us each), {:.0} attempted per CPU-second",
+        "  CPU time {cpu:.1} s over {wall:.1} s wall ({:.2} cores busy): {:.0} evaluated moves per CPU-second ({:.2} us each), {:.0} attempted per CPU-second",
         cpu / wall,
         stat("evaluated") / cpu,
         1e6 * cpu / stat("evaluated"),

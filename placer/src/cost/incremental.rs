@@ -48,6 +48,10 @@ const BLOCK: usize = 32;
 const CHUNK_SHIFT: usize = 4;
 const CHUNK: usize = 1 << CHUNK_SHIFT;
 
+/// Relative slack of [`IncrementalCost::proxy_below`]: the bound and the congestion read
+/// add the same values in different orders (rounding about 1e-16 relative per addition).
+const BOUND_MARGIN: f64 = 1e-9;
+
 /// Slot cell outside the grid (skip-net rule).
 const OUT: u32 = u32::MAX;
 
@@ -121,6 +125,10 @@ struct State {
     slot_log: Vec<Slot>,
     tx_skipped: usize,
     tx_cache: Cache,
+    /// Congestion lower bound ([`IncrementalCost::refresh_bound`]): `bound_valid` while
+    /// every change since the last refresh went into `lb_acc`.
+    bound: CongBound,
+    tx_lb: f64,
     // Scratch.
     /// Per cell: the stamp of the last net scan that found it among the net's cells before
     /// (`[0]`) and after (`[1]`) the move.
@@ -364,6 +372,22 @@ fn scan_cells(
     NetScan { wl: weight * ((x1 - x0) + (y1 - y0)), n_old, n_new, ok_new, changed }
 }
 
+/// A lower bound of the congestion cost that follows every change at the cost of one
+/// multiply-add per routing or allocation update. For a fixed set `S` of `m` congestion
+/// values (the top `m` when the bound was refreshed), `Σ_{i∈S} value_i ≤` the sum of the
+/// `m` largest values, in every later state; `Σ_S` is kept as `base + acc`, where `acc`
+/// gathers each change times the number of `S` values it moves (`ws`: per difference-array
+/// entry, the `S` values at or after it on its line, over the capacity; `wc`: per counted
+/// cell, `1 / capacity` when its value is in `S`).
+#[derive(Clone, Debug, Default)]
+struct CongBound {
+    valid: bool,
+    ws: Vec<f64>,
+    wc: Vec<f64>,
+    base: f64,
+    acc: f64,
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Cache {
     hpwl: Option<f64>,
@@ -418,6 +442,7 @@ impl State {
             }
         }
         self.dif[j] += w;
+        self.bound.acc += w * self.bound.ws[j];
     }
 
     #[cold]
@@ -442,8 +467,10 @@ impl State {
         }
         let c = self.cnt[j].wrapping_add(sign as u32);
         self.cnt[j] = c;
-        let nv = self.cells[j] + sign as f64 * v;
-        self.cells[j] = if c == 0 { 0.0 } else { nv };
+        let old = self.cells[j];
+        let nv = if c == 0 { 0.0 } else { old + sign as f64 * v };
+        self.cells[j] = nv;
+        self.bound.acc += (nv - old) * self.bound.wc[j];
     }
 
     #[inline]
@@ -749,6 +776,12 @@ impl IncrementalCost {
             slot_log: Vec::new(),
             tx_skipped: 0,
             tx_cache: Cache::default(),
+            bound: CongBound {
+                ws: vec![0.0; n_chunks * CHUNK],
+                wc: vec![0.0; 3 * n],
+                ..CongBound::default()
+            },
+            tx_lb: 0.0,
             marks: vec![[0, 0]; n],
             mark_stamp: 0,
             g_old: vec![0; max_deg],
@@ -813,6 +846,7 @@ impl IncrementalCost {
         let st = &mut self.st;
         st.in_tx = false;
         st.clear_logs();
+        st.bound.valid = false;
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
             let (x, y) = m.slot_pos(slot, st.x[a], st.y[a], st.o[a]);
@@ -1143,6 +1177,7 @@ impl IncrementalCost {
         st.in_tx = true;
         st.tx_skipped = st.skipped;
         st.tx_cache = st.cache;
+        st.tx_lb = st.bound.acc;
     }
 
     /// Keeps the changes of the open transaction (no-op without one).
@@ -1207,6 +1242,7 @@ impl IncrementalCost {
         }
         st.skipped = st.tx_skipped;
         st.cache = st.tx_cache;
+        st.bound.acc = st.tx_lb;
         self.commit();
     }
 
@@ -1337,6 +1373,115 @@ impl IncrementalCost {
         v
     }
 
+    /// Resets the congestion lower bound used by [`proxy_below`](Self::proxy_below) to the
+    /// current state (its `S` becomes the current top values, so the bound equals the
+    /// congestion cost up to rounding, and loosens as the state moves away). Outside a
+    /// transaction; without effect on the costs. Grids with smoothing (or too few cells)
+    /// get no bound.
+    pub fn refresh_bound(&mut self) {
+        let st = &mut self.st;
+        let (n, rows, cols) = (st.n, st.rows, st.cols);
+        let p = &self.m.params;
+        let mm = (2 * n) / 20;
+        st.bound.valid = false;
+        if st.in_tx || p.smooth_range != 0 || mm < 1 {
+            return;
+        }
+        let (iv, ih) = (
+            1.0 / (self.m.grid.gw * p.vroutes_per_micron),
+            1.0 / (self.m.grid.gh * p.hroutes_per_micron),
+        );
+        {
+            let (vd, hd) = st.dif[..2 * n].split_at(n);
+            let vm = &st.cells[VM * n..(VM + 1) * n];
+            let hm = &st.cells[HMT * n..(HMT + 1) * n];
+            let (lv, lh) = st.lbuf.split_at_mut(n);
+            prefix_lines(vd, vm, lv, &mut st.acc[..cols], iv);
+            prefix_lines(hd, hm, lh, &mut st.acc[..rows], ih);
+        }
+        // S: the mm largest values (ties by index), as a 0/1 mask in `tmp`.
+        let v = &st.lbuf[..2 * n];
+        st.cand.clear();
+        st.cand.extend_from_slice(v);
+        let (_, &mut t, _) = st.cand.select_nth_unstable_by(mm - 1, |a, b| b.total_cmp(a));
+        st.tmp.clear();
+        st.tmp.resize(2 * n, 0.0);
+        let mut taken = 0;
+        let mut base = 0.0;
+        for (i, &x) in v.iter().enumerate() {
+            if x.total_cmp(&t) == std::cmp::Ordering::Greater {
+                st.tmp[i] = 1.0;
+                taken += 1;
+                base += x;
+            }
+        }
+        for (i, &x) in v.iter().enumerate() {
+            if taken == mm {
+                break;
+            }
+            if x.total_cmp(&t) == std::cmp::Ordering::Equal {
+                st.tmp[i] = 1.0;
+                taken += 1;
+                base += x;
+            }
+        }
+        let b = &mut st.bound;
+        // V (row-major): an entry at (r, c) moves the values of rows r.. of column c.
+        for c in 0..cols {
+            let mut k = 0.0;
+            for r in (0..rows).rev() {
+                let i = r * cols + c;
+                k += st.tmp[i];
+                b.ws[i] = k * iv;
+                b.wc[VM * n + i] = st.tmp[i] * iv;
+            }
+        }
+        // H (column-major): an entry at (r, c) moves the values of columns c.. of row r.
+        for r in 0..rows {
+            let mut k = 0.0;
+            for c in (0..cols).rev() {
+                let t = c * rows + r;
+                k += st.tmp[n + t];
+                b.ws[n + t] = k * ih;
+                b.wc[HMT * n + t] = st.tmp[n + t] * ih;
+            }
+        }
+        b.base = base;
+        b.acc = 0.0;
+        b.valid = true;
+    }
+
+    /// The weighted proxy, or `None` when it is certainly above `limit`: with a valid bound
+    /// ([`refresh_bound`](Self::refresh_bound)) and a congestion cost not yet read, the
+    /// wirelength and density costs are read and the congestion cost is replaced by its
+    /// lower bound; when that sum exceeds `limit` by more than rounding can explain, the
+    /// congestion read is skipped. `Some` carries exactly [`proxy`](Self::proxy)'s value.
+    pub fn proxy_below(&mut self, w: CostWeights, limit: f64) -> Option<f64> {
+        if self.st.bound.valid && w.cong > 0.0 && self.st.cache.congestion.is_none() {
+            let mut lo = 0.0;
+            if w.wl != 0.0 {
+                lo += w.wl * self.wirelength_cost();
+            }
+            if w.den != 0.0 {
+                lo += w.den * self.density_cost();
+            }
+            let mm = ((2 * self.st.n) / 20) as f64;
+            let b = &self.st.bound;
+            lo += w.cong * ((b.base + b.acc) / mm);
+            if lo > limit + BOUND_MARGIN * (1.0 + limit.abs() + lo.abs()) {
+                return None;
+            }
+        }
+        Some(self.proxy(w))
+    }
+
+    /// The congestion lower bound of [`proxy_below`](Self::proxy_below) (`None` without a
+    /// valid bound), for checks.
+    pub fn congestion_bound(&self) -> Option<f64> {
+        let b = &self.st.bound;
+        b.valid.then(|| (b.base + b.acc) / ((2 * self.st.n) / 20) as f64)
+    }
+
     /// Nets currently skipped in congestion (skip-net rule).
     pub fn congestion_nets_skipped_oob(&self) -> usize {
         self.st.skipped
@@ -1395,7 +1540,7 @@ mod tests {
 
     use super::IncrementalCost;
     use crate::cost::grid;
-    use crate::cost::{CostBreakdown, CostOverrides, CostParams};
+    use crate::cost::{CostBreakdown, CostOverrides, CostParams, CostWeights};
 
     fn close(a: &CostBreakdown, b: &CostBreakdown) -> bool {
         let c = |x: f64, y: f64| x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs());
@@ -1523,6 +1668,75 @@ mod tests {
             assert!(!inc.st.cell_log.is_empty());
             assert!(close(&inc.cost(), &inc.full_cost().unwrap()));
         }
+    }
+
+    /// The congestion bound stays below the congestion cost through moves, swaps,
+    /// rollbacks and commits, equals it right after a refresh, and `proxy_below` returns
+    /// `None` only for costs above the limit and otherwise exactly `proxy`.
+    #[test]
+    fn congestion_bound_is_a_lower_bound() {
+        let w = CostWeights { wl: 1.0, den: 0.5, cong: 0.5 };
+        let mut nones = 0;
+        for seed in 0..6 {
+            let cfg = GenConfig {
+                seed,
+                hard_macros: 10,
+                soft_macros: 20,
+                ports: 8,
+                nets: 300,
+                grid: (9, 11),
+                ..Default::default()
+            };
+            let (nl, pl) = generate(&cfg).unwrap();
+            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let movable = nl.macros();
+            let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
+            assert_eq!(inc.congestion_bound(), None);
+            inc.refresh_bound();
+            let tight = |inc: &mut IncrementalCost| {
+                let (b, c) = (inc.congestion_bound().unwrap(), inc.congestion_cost());
+                assert!((b - c).abs() <= 1e-12 * c.max(1.0), "{b} vs {c}");
+            };
+            tight(&mut inc);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            for step in 0..300 {
+                let cur = inc.proxy(w);
+                inc.begin();
+                let m = movable[rng.gen_range(0..movable.len())];
+                if rng.gen_bool(0.3) {
+                    let b = movable[rng.gen_range(0..movable.len())];
+                    inc.swap(m, b).unwrap();
+                } else {
+                    let (x, y) = (rng.gen_range(0.0..1000.0), rng.gen_range(0.0..1000.0));
+                    inc.move_node(m, x, y).unwrap();
+                }
+                let limit = cur + rng.gen_range(-0.02..0.02);
+                let got = inc.proxy_below(w, limit);
+                let exact = inc.proxy(w);
+                match got {
+                    None => {
+                        nones += 1;
+                        assert!(exact > limit, "seed {seed} step {step}: {exact} <= {limit}");
+                    }
+                    Some(c) => assert_eq!(c.to_bits(), exact.to_bits()),
+                }
+                let lb = inc.congestion_bound().unwrap();
+                let c = inc.congestion_cost();
+                assert!(lb <= c + 1e-12 * c.max(1.0), "seed {seed} step {step}: {lb} > {c}");
+                if rng.gen_bool(0.6) {
+                    inc.rollback();
+                } else {
+                    inc.commit();
+                    if rng.gen_bool(0.2) {
+                        inc.refresh_bound();
+                        tight(&mut inc);
+                    }
+                }
+            }
+            inc.resync();
+            assert_eq!(inc.congestion_bound(), None);
+        }
+        assert!(nones > 100, "the bound decided only {nones} reads");
     }
 
     /// Density reads through the candidate mask equal a from-scratch top-k of the same

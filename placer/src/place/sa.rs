@@ -211,8 +211,10 @@ impl SaConfig {
 /// every hard macro placed and legal, fixed nodes and ports untouched, soft macros re-placed
 /// by FD unless [`FdMode::Never`].
 ///
-/// `stats` holds `moves` (attempted), `evaluated` (cost reads), `accepted`,
-/// `moves_per_sec_per_thread` (cost reads per second per chain), `attempted_per_sec_per_thread`,
+/// `stats` holds `moves` (attempted), `evaluated` (moves decided on their cost), `accepted`,
+/// `bound_rejected` (evaluated moves rejected on the congestion bound, without the congestion
+/// read),
+/// `moves_per_sec_per_thread` (evaluated moves per second per chain), `attempted_per_sec_per_thread`,
 /// `threads`, `anneal_proxy` (best proxy at the end of annealing, before FD), `fd_runs`,
 /// `fd_seconds`, `final_fd_kept` (1 when the final FD run was kept, 0 when it made the cost worse
 /// than the annealing best and was undone), `polish_moves`, `seconds`, and the final `wirelength_cost`, `density_cost`,
@@ -312,6 +314,7 @@ pub fn place_sa(
         stats.moves += ch.moves;
         stats.evaluated += ch.evaluated;
         stats.accepted += ch.accepted;
+        stats.bound_rejected += ch.bound_rejected;
         stats.fd_runs += ch.fd_runs;
         stats.fd_time += ch.fd_time;
     }
@@ -357,6 +360,7 @@ pub fn place_sa(
         ("moves".to_string(), stats.moves as f64),
         ("evaluated".to_string(), stats.evaluated as f64),
         ("accepted".to_string(), stats.accepted as f64),
+        ("bound_rejected".to_string(), stats.bound_rejected as f64),
         ("moves_per_sec_per_thread".to_string(), per_thread(stats.evaluated)),
         ("attempted_per_sec_per_thread".to_string(), per_thread(stats.moves)),
         ("threads".to_string(), threads as f64),
@@ -387,6 +391,7 @@ struct Stats {
     moves: u64,
     evaluated: u64,
     accepted: u64,
+    bound_rejected: u64,
     fd_runs: u64,
     fd_time: Duration,
     polish_moves: u64,
@@ -449,6 +454,13 @@ struct Reporter {
     best_sent: f64,
 }
 
+/// Congestion-bound slack (in congestion-cost units, which are of order 1) above which an
+/// accepted move refreshes the bound. On Ariane133 (600 000 moves, one chain) refreshing
+/// after every accepted move rejected 81 % of the evaluated moves on the bound, refreshing
+/// above 1e-3 75 % with 14 times fewer refreshes (about 80 000 instructions each): the
+/// same throughput within 3 %.
+const BOUND_SLACK: f64 = 1e-3;
+
 /// Least time between two live snapshots.
 const SNAPSHOT_EVERY: Duration = Duration::from_secs(1);
 
@@ -479,12 +491,15 @@ struct Chain {
     fd_runs: u64,
     fd_time: Duration,
     since_fd: u64,
+    /// Moves rejected on the congestion bound (without the congestion read).
+    bound_rejected: u64,
     scratch: Vec<(NodeId, f64, f64, Orientation)>,
 }
 
 impl Chain {
     fn new(ctx: &Ctx<'_>, mut inc: IncrementalCost, occ: Occupancy, seed: u64) -> Chain {
         let cur = inc.proxy(ctx.cfg.weights);
+        inc.refresh_bound();
         let mut c = Chain {
             inc,
             occ,
@@ -500,6 +515,7 @@ impl Chain {
             fd_runs: 0,
             fd_time: Duration::ZERO,
             since_fd: 0,
+            bound_rejected: 0,
             scratch: Vec::with_capacity(4),
         };
         c.save_best(ctx);
@@ -538,6 +554,7 @@ impl Chain {
             ctx.params.canvas_height,
         );
         self.cur = self.inc.proxy(ctx.cfg.weights);
+        self.inc.refresh_bound();
         self.soft = Arc::new(pl.clone());
         self.save_best(ctx);
         Ok(())
@@ -646,6 +663,7 @@ impl Chain {
             return;
         }
         self.cur = self.inc.proxy(ctx.cfg.weights);
+        self.inc.refresh_bound();
         self.soft = Arc::new(pl);
         if self.cur < self.best {
             self.save_best(ctx);
@@ -661,20 +679,44 @@ impl Chain {
     }
 
     /// Metropolis on the open transaction: commit or roll back. Returns whether accepted.
+    ///
+    /// The uniform draw `u` comes first, so the cost above which the move is rejected,
+    /// `cur − t · ln u`, is known before the cost is read: [`IncrementalCost::proxy_below`]
+    /// then skips the congestion read when a lower bound of the cost already exceeds it.
+    /// Every decision is the one the full cost gives.
     #[inline]
     fn decide(&mut self, ctx: &Ctx<'_>, t: f64) -> bool {
         self.evaluated += 1;
-        let c = self.inc.proxy(ctx.cfg.weights);
-        let d = c - self.cur;
-        let ok = d <= 0.0 || self.rng.gen::<f64>() < (-d / t).exp();
-        if ok {
-            self.inc.commit();
-            self.cur = c;
-            self.accepted += 1;
-            if c < self.best {
-                self.save_best(ctx);
+        let u: f64 = self.rng.gen();
+        let limit = self.cur - t * u.ln();
+        let ok = match self.inc.proxy_below(ctx.cfg.weights, limit) {
+            None => {
+                self.bound_rejected += 1;
+                false
             }
-        } else {
+            Some(c) => {
+                let d = c - self.cur;
+                let ok = d <= 0.0 || u < (-d / t).exp();
+                if ok {
+                    self.inc.commit();
+                    // Refresh the bound when it has become loose (it is exact right after).
+                    if self
+                        .inc
+                        .congestion_bound()
+                        .is_none_or(|lb| self.inc.congestion_cost() - lb > BOUND_SLACK)
+                    {
+                        self.inc.refresh_bound();
+                    }
+                    self.cur = c;
+                    self.accepted += 1;
+                    if c < self.best {
+                        self.save_best(ctx);
+                    }
+                }
+                ok
+            }
+        };
+        if !ok {
             self.inc.rollback();
         }
         ok
