@@ -118,7 +118,8 @@ struct State {
     chunk_ids: Vec<u32>,
     chunk_save: Vec<f64>,
     net_epoch: Vec<u32>,
-    net_log: Vec<(u32, f64, bool)>,
+    /// `(net, w · HPWL, routed, bound contribution, its stamp)` before the first change.
+    net_log: Vec<(u32, f64, bool, f64, u32)>,
     node_epoch: Vec<u32>,
     node_log: Vec<(u32, f64, f64, Orientation)>,
     /// The slots of each node in `node_log`, in the same order (whole ranges, stamps unused).
@@ -129,6 +130,20 @@ struct State {
     /// every change since the last refresh went into `lb_acc`.
     bound: CongBound,
     tx_lb: f64,
+    /// Per net: what its current route adds to the bound's sum (`Σ w · ws` over its
+    /// difference-array entries), valid when `ovl_stamp[k] == bound.version`.
+    ovl: Vec<f64>,
+    ovl_stamp: Vec<u32>,
+    /// Routing deferred by the last move ([`IncrementalCost::finish_routing`]): the nets
+    /// whose pins changed cell, with their routed flag before the move; the moved nodes,
+    /// whose slots still hold their old positions and cells; the move's slot stamp.
+    pending: bool,
+    pend: Vec<(u32, bool)>,
+    pend_nodes: Vec<u32>,
+    pend_now: u32,
+    /// Bound change of the deferred routing's removals: `-Σ o` over the routed nets of
+    /// `pend` (the additions only add).
+    acc_rm: f64,
     // Scratch.
     /// Per cell: the stamp of the last net scan that found it among the net's cells before
     /// (`[0]`) and after (`[1]`) the move.
@@ -284,6 +299,63 @@ fn scan_wl(slots: &[u32], sl: &[Slot], sn: &[SlotNew], now: u32, weight: f64) ->
     weight * ((x1 - x0) + (y1 - y0))
 }
 
+/// [`scan_wl`] plus whether every pin is in the grid after the move and whether a pin
+/// changed cell.
+#[inline(never)]
+fn scan_wl_ok(
+    slots: &[u32],
+    sl: &[Slot],
+    sn: &[SlotNew],
+    now: u32,
+    weight: f64,
+) -> (f64, bool, bool) {
+    let sn = &sn[..sl.len()];
+    let (mut x0, mut y0) = slot_pos_now(sl, sn, slots[0] as usize, now);
+    let (mut x1, mut y1) = (x0, y0);
+    let (mut ok, mut changed) = (true, false);
+    for &s in slots {
+        let s = s as usize;
+        let p = sl[s];
+        let (x, y, c) = if p.stamp == now {
+            let n = sn[s];
+            changed |= n.cell != p.cell;
+            (n.x, n.y, n.cell)
+        } else {
+            (p.x, p.y, p.cell)
+        };
+        ok &= c != OUT;
+        x0 = if x < x0 { x } else { x0 };
+        x1 = if x > x1 { x } else { x1 };
+        y0 = if y < y0 { y } else { y0 };
+        y1 = if y > y1 { y } else { y1 };
+    }
+    (weight * ((x1 - x0) + (y1 - y0)), ok, changed)
+}
+
+/// Routing sink that only sums what the routes add to the congestion bound.
+struct BoundSink<'a> {
+    ws: &'a [f64],
+    tr: &'a [u32],
+    n: usize,
+    rows: usize,
+    sum: f64,
+}
+
+impl RouteSink for BoundSink<'_> {
+    #[inline(always)]
+    fn h(&mut self, i: usize, w: f64) {
+        self.sum += w * self.ws[self.n + self.tr[i] as usize];
+    }
+    #[inline(always)]
+    fn v(&mut self, i: usize, w: f64) {
+        self.sum += w * self.ws[i];
+    }
+    #[inline(always)]
+    fn h_at(&mut self, _cols: usize, r: usize, c: usize, w: f64) {
+        self.sum += w * self.ws[self.n + c * self.rows + r];
+    }
+}
+
 /// Result of [`scan_cells`].
 struct NetScan {
     wl: f64,
@@ -298,9 +370,10 @@ struct NetScan {
 /// (`gn[..n_new]`) in first-seen order, whether every new cell is in the grid and whether
 /// any pin changed cell. `marks` must not hold `stamp` on entry; `go` and `gn` must be at
 /// least as long as the net. Kept out of line so the loop gets registers of its own.
+/// Without `WL` the box is left out (`wl` is 0).
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn scan_cells(
+fn scan_cells<const WL: bool>(
     slots: &[u32],
     sl: &[Slot],
     sn: &[SlotNew],
@@ -364,12 +437,15 @@ fn scan_cells(
             }
             (n.x, n.y)
         };
-        x0 = if x < x0 { x } else { x0 };
-        x1 = if x > x1 { x } else { x1 };
-        y0 = if y < y0 { y } else { y0 };
-        y1 = if y > y1 { y } else { y1 };
+        if WL {
+            x0 = if x < x0 { x } else { x0 };
+            x1 = if x > x1 { x } else { x1 };
+            y0 = if y < y0 { y } else { y0 };
+            y1 = if y > y1 { y } else { y1 };
+        }
     }
-    NetScan { wl: weight * ((x1 - x0) + (y1 - y0)), n_old, n_new, ok_new, changed }
+    let wl = if WL { weight * ((x1 - x0) + (y1 - y0)) } else { 0.0 };
+    NetScan { wl, n_old, n_new, ok_new, changed }
 }
 
 /// A lower bound of the congestion cost that follows every change at the cost of one
@@ -382,6 +458,8 @@ fn scan_cells(
 #[derive(Clone, Debug, Default)]
 struct CongBound {
     valid: bool,
+    /// Changes with every refresh (never 0 once refreshed).
+    version: u32,
     ws: Vec<f64>,
     wc: Vec<f64>,
     base: f64,
@@ -477,7 +555,13 @@ impl State {
     fn log_net(&mut self, k: usize) {
         if self.in_tx && self.net_epoch[k] != self.epoch {
             self.net_epoch[k] = self.epoch;
-            self.net_log.push((k as u32, self.net_wl[k], self.net_routed[k]));
+            self.net_log.push((
+                k as u32,
+                self.net_wl[k],
+                self.net_routed[k],
+                self.ovl[k],
+                self.ovl_stamp[k],
+            ));
         }
     }
 
@@ -539,6 +623,33 @@ impl State {
         }
     }
 
+    /// What net `k`'s current route (from the slots' cells, which must be the current
+    /// ones) adds to the bound's sum; cached until the bound is refreshed or the net
+    /// re-routed.
+    fn net_overlap(&mut self, m: &CostModel, k: usize) -> f64 {
+        if self.ovl_stamp[k] == self.bound.version {
+            return self.ovl[k];
+        }
+        let stamp = self.next_mark();
+        let mut g = std::mem::take(&mut self.g_cells);
+        g.clear();
+        for &q in m.net(k) {
+            let c = self.sl[q as usize].cell;
+            if c != OUT && self.marks[c as usize][0] != stamp {
+                self.marks[c as usize][0] = stamp;
+                g.push(self.rc[c as usize]);
+            }
+        }
+        let mut sink =
+            BoundSink { ws: &self.bound.ws, tr: &self.tr, n: self.n, rows: self.rows, sum: 0.0 };
+        grid::route_net(&mut sink, self.cols, &g, m.net_route_w[k]);
+        let v = sink.sum;
+        self.g_cells = g;
+        self.ovl[k] = v;
+        self.ovl_stamp[k] = self.bound.version;
+        v
+    }
+
     /// Fresh stamp for the cell marks.
     #[inline]
     fn next_mark(&mut self) -> u32 {
@@ -550,38 +661,49 @@ impl State {
         self.mark_stamp
     }
 
-    /// Re-routes net `k` from its old distinct flat cells (`g_old`, `ok_old`: all pins in the
-    /// grid) to the new ones, updating the skip flag and count. `marks[_][0]` / `[1]` hold
-    /// `stamp` on the cells of each list.
+    /// Re-routes net `k` (see [`reroute_with`](Self::reroute_with)); its cached bound
+    /// contribution follows.
+    #[allow(clippy::too_many_arguments)]
     fn reroute(
         &mut self,
         m: &CostModel,
         k: usize,
+        routed: bool,
         ok_new: bool,
         stamp: u32,
         g_old: &[u32],
         g_new: &[u32],
     ) {
-        let routed = self.net_routed[k];
+        let before = self.bound.acc;
         let w = m.net_route_w[k];
         if self.in_tx {
             self.reroute_with::<true>(routed, w, ok_new, stamp, g_old, g_new);
         } else {
             self.reroute_with::<false>(routed, w, ok_new, stamp, g_old, g_new);
         }
-        if ok_new != routed {
-            self.log_net(k);
-            self.net_routed[k] = ok_new;
-            if ok_new {
+        if self.ovl_stamp[k] == self.bound.version {
+            self.ovl[k] += self.bound.acc - before;
+        }
+        self.cache.congestion = None;
+    }
+
+    /// Sets net `k`'s routed flag (logged by the caller) and the skipped count.
+    #[inline]
+    fn set_routed(&mut self, k: usize, ok: bool) {
+        if self.net_routed[k] != ok {
+            self.net_routed[k] = ok;
+            if ok {
                 self.skipped -= 1;
             } else {
                 self.skipped += 1;
             }
         }
-        self.cache.congestion = None;
     }
 
-    /// The routing part of [`reroute`](Self::reroute), with the transaction flag constant.
+    /// Re-routes a net (routing weight `w`) from its old distinct flat cells (`g_old`,
+    /// `routed`: it was routed) to the new ones (`ok_new`: all pins in the grid), with the
+    /// transaction flag constant. `marks[_][0]` / `[1]` hold `stamp` on the cells of each
+    /// list.
     #[inline(always)]
     fn reroute_with<const TX: bool>(
         &mut self,
@@ -782,6 +904,13 @@ impl IncrementalCost {
                 ..CongBound::default()
             },
             tx_lb: 0.0,
+            ovl: vec![0.0; n_nets],
+            ovl_stamp: vec![0; n_nets],
+            pending: false,
+            pend: Vec::new(),
+            pend_nodes: Vec::new(),
+            pend_now: 0,
+            acc_rm: 0.0,
             marks: vec![[0, 0]; n],
             mark_stamp: 0,
             g_old: vec![0; max_deg],
@@ -847,6 +976,8 @@ impl IncrementalCost {
         st.in_tx = false;
         st.clear_logs();
         st.bound.valid = false;
+        st.pending = false;
+        st.acc_rm = 0.0;
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
             let (x, y) = m.slot_pos(slot, st.x[a], st.y[a], st.o[a]);
@@ -1042,8 +1173,14 @@ impl IncrementalCost {
 
     /// Applies new `(x, y, orientation)` to distinct nodes.
     fn apply(&mut self, changes: &[(usize, f64, f64, Orientation)]) {
+        self.finish_routing();
         let m = &self.m;
         let st = &mut self.st;
+        // Routing is deferred inside a transaction with a bound (the move may be rejected
+        // on the bound alone, see `proxy_below`), done at the end otherwise.
+        let defer = st.in_tx && st.bound.valid;
+        st.pend.clear();
+        st.acc_rm = 0.0;
         // New slot positions and cells.
         st.slot_stamp_now = st.slot_stamp_now.wrapping_add(1);
         if st.slot_stamp_now == 0 {
@@ -1088,22 +1225,36 @@ impl IncrementalCost {
                     }
                 }
             }
-            // Distinct cells of one net before and after (taken out of `st` for the loop).
+            // Deferred: wirelength and routed flag now; the nets whose pins changed cell
+            // wait in `pend` for their routes (`finish_routing`). Otherwise one scan per
+            // net does both.
             let mut g_old = std::mem::take(&mut st.g_old);
             let mut g_new = std::mem::take(&mut st.g_new);
             for &k in &affected {
                 let k = k as usize;
                 let slots = m.net(k);
+                st.log_net(k);
                 if slots.is_empty() {
-                    st.log_net(k);
                     st.net_wl[k] = 0.0;
                     st.mark_block(k);
                     continue;
                 }
-                let wl = if any_cell_changed {
+                let wl = if any_cell_changed && defer {
+                    let (wl, ok_new, changed) =
+                        scan_wl_ok(slots, &st.sl, &st.sn, now, m.net_weight[k]);
+                    if changed {
+                        let routed = st.net_routed[k];
+                        if routed {
+                            st.acc_rm -= st.net_overlap(m, k);
+                        }
+                        st.pend.push((k as u32, routed));
+                        st.set_routed(k, ok_new);
+                    }
+                    wl
+                } else if any_cell_changed {
                     // One scan: bounding box, and the distinct cells before and after.
                     let stamp = st.next_mark();
-                    let r = scan_cells(
+                    let r = scan_cells::<true>(
                         slots,
                         &st.sl,
                         &st.sn,
@@ -1115,13 +1266,22 @@ impl IncrementalCost {
                         &mut g_new,
                     );
                     if r.changed {
-                        st.reroute(m, k, r.ok_new, stamp, &g_old[..r.n_old], &g_new[..r.n_new]);
+                        let routed = st.net_routed[k];
+                        st.reroute(
+                            m,
+                            k,
+                            routed,
+                            r.ok_new,
+                            stamp,
+                            &g_old[..r.n_old],
+                            &g_new[..r.n_new],
+                        );
+                        st.set_routed(k, r.ok_new);
                     }
                     r.wl
                 } else {
                     scan_wl(slots, &st.sl, &st.sn, now, m.net_weight[k])
                 };
-                st.log_net(k);
                 st.net_wl[k] = wl;
                 st.mark_block(k);
             }
@@ -1129,6 +1289,9 @@ impl IncrementalCost {
             st.g_new = g_new;
             if !affected.is_empty() {
                 st.cache.hpwl = None;
+            }
+            if !st.pend.is_empty() {
+                st.cache.congestion = None;
             }
         }
         st.affected = affected;
@@ -1151,8 +1314,52 @@ impl IncrementalCost {
                 st.footprint(m, i, 1);
             }
         }
-        for &(i, ..) in changes {
-            let r = m.slots_of(i);
+        // The slots take their new positions once the routes are done.
+        st.pend_nodes.clear();
+        st.pend_nodes.extend(changes.iter().map(|c| c.0 as u32));
+        st.pend_now = now;
+        st.pending = true;
+        if !defer {
+            // Nothing left to route: only the slots.
+            self.finish_routing();
+        }
+    }
+
+    /// Routes the nets of the last move ([`State::pend`]) from their cells before and
+    /// after it, and gives its slots their new positions and cells.
+    fn finish_routing(&mut self) {
+        let m = &self.m;
+        let st = &mut self.st;
+        if !st.pending {
+            return;
+        }
+        st.pending = false;
+        let now = st.pend_now;
+        let pend = std::mem::take(&mut st.pend);
+        let mut g_old = std::mem::take(&mut st.g_old);
+        let mut g_new = std::mem::take(&mut st.g_new);
+        for &(k, routed) in &pend {
+            let k = k as usize;
+            let stamp = st.next_mark();
+            let r = scan_cells::<false>(
+                m.net(k),
+                &st.sl,
+                &st.sn,
+                now,
+                m.net_weight[k],
+                &mut st.marks,
+                stamp,
+                &mut g_old,
+                &mut g_new,
+            );
+            st.reroute(m, k, routed, r.ok_new, stamp, &g_old[..r.n_old], &g_new[..r.n_new]);
+        }
+        st.pend = pend;
+        st.g_old = g_old;
+        st.g_new = g_new;
+        st.acc_rm = 0.0;
+        for &i in &st.pend_nodes {
+            let r = m.slots_of(i as usize);
             for (p, n) in st.sl[r.clone()].iter_mut().zip(&st.sn[r]) {
                 if p.stamp == now {
                     (p.x, p.y, p.cell) = (n.x, n.y, n.cell);
@@ -1163,6 +1370,7 @@ impl IncrementalCost {
 
     /// Starts a transaction (an open one is committed first).
     pub fn begin(&mut self) {
+        self.finish_routing();
         let st = &mut self.st;
         st.clear_logs();
         st.epoch = st.epoch.wrapping_add(1);
@@ -1182,6 +1390,7 @@ impl IncrementalCost {
 
     /// Keeps the changes of the open transaction (no-op without one).
     pub fn commit(&mut self) {
+        self.finish_routing();
         let st = &mut self.st;
         st.in_tx = false;
         st.clear_logs();
@@ -1194,6 +1403,9 @@ impl IncrementalCost {
             return;
         }
         let st = &mut self.st;
+        // Deferred routing never happened; the slots still hold their old values.
+        st.pending = false;
+        st.acc_rm = 0.0;
         let log = std::mem::take(&mut st.cell_log);
         for &(j, v, cnt) in &log {
             let j = j as usize;
@@ -1208,10 +1420,12 @@ impl IncrementalCost {
             let lo = (ch as usize) << CHUNK_SHIFT;
             st.dif[lo..lo + CHUNK].copy_from_slice(&st.chunk_save[k * CHUNK..(k + 1) * CHUNK]);
         }
-        for &(k, wl, routed) in &st.net_log {
+        for &(k, wl, routed, ov, os) in &st.net_log {
             let k = k as usize;
             st.net_wl[k] = wl;
             st.net_routed[k] = routed;
+            st.ovl[k] = ov;
+            st.ovl_stamp[k] = os;
         }
         // Blocks: restore sums and dirty flags; the dirty list keeps the untouched entries.
         let epoch = st.epoch;
@@ -1329,6 +1543,7 @@ impl IncrementalCost {
 
     /// Congestion cost.
     pub fn congestion_cost(&mut self) -> f64 {
+        self.finish_routing();
         let st = &mut self.st;
         if let Some(v) = st.cache.congestion {
             return v;
@@ -1379,6 +1594,7 @@ impl IncrementalCost {
     /// transaction; without effect on the costs. Grids with smoothing (or too few cells)
     /// get no bound.
     pub fn refresh_bound(&mut self) {
+        self.finish_routing();
         let st = &mut self.st;
         let (n, rows, cols) = (st.n, st.rows, st.cols);
         let p = &self.m.params;
@@ -1449,6 +1665,12 @@ impl IncrementalCost {
         b.base = base;
         b.acc = 0.0;
         b.valid = true;
+        // Every cached route contribution is stale.
+        b.version = b.version.wrapping_add(1);
+        if b.version == 0 {
+            st.ovl_stamp.fill(0);
+            b.version = 1;
+        }
     }
 
     /// The weighted proxy, or `None` when it is certainly above `limit`: with a valid bound
@@ -1457,6 +1679,24 @@ impl IncrementalCost {
     /// lower bound; when that sum exceeds `limit` by more than rounding can explain, the
     /// congestion read is skipped. `Some` carries exactly [`proxy`](Self::proxy)'s value.
     pub fn proxy_below(&mut self, w: CostWeights, limit: f64) -> Option<f64> {
+        let margin = |limit: f64, lo: f64| BOUND_MARGIN * (1.0 + limit.abs() + lo.abs());
+        if self.st.pending && self.st.bound.valid && w.cong > 0.0 {
+            // Routing deferred: the removals are known (`acc_rm`), the additions only add.
+            let mut lo = 0.0;
+            if w.wl != 0.0 {
+                lo += w.wl * self.wirelength_cost();
+            }
+            if w.den != 0.0 {
+                lo += w.den * self.density_cost();
+            }
+            let mm = ((2 * self.st.n) / 20) as f64;
+            let b = &self.st.bound;
+            lo += w.cong * ((b.base + b.acc + self.st.acc_rm) / mm);
+            if lo > limit + margin(limit, lo) {
+                return None;
+            }
+            self.finish_routing();
+        }
         if self.st.bound.valid && w.cong > 0.0 && self.st.cache.congestion.is_none() {
             let mut lo = 0.0;
             if w.wl != 0.0 {
@@ -1468,7 +1708,7 @@ impl IncrementalCost {
             let mm = ((2 * self.st.n) / 20) as f64;
             let b = &self.st.bound;
             lo += w.cong * ((b.base + b.acc) / mm);
-            if lo > limit + BOUND_MARGIN * (1.0 + limit.abs() + lo.abs()) {
+            if lo > limit + margin(limit, lo) {
                 return None;
             }
         }
