@@ -23,6 +23,18 @@
 //! the routing difference arrays are saved in chunks of 16 entries on first touch. Rollback
 //! restores everything bit for bit.
 //!
+//! Early rejection (simulated annealing): [`IncrementalCost::refresh_bound`] takes the `m`
+//! largest congestion values of the current state as a set `S`; the sum of the values in `S`
+//! never exceeds the top-`m` sum of any later state, and it follows every routing and
+//! allocation change at the cost of a multiply-add, so `(Σ_S) / m` is a lower bound of the
+//! congestion cost. Inside a transaction with a bound, a move updates wirelength, density and
+//! the skip flags at once but defers its routing: the nets whose pins changed cell wait, and
+//! the removal of their routes is already counted in the bound through each net's cached
+//! share of `Σ_S` (additions only add). [`IncrementalCost::proxy_below`] returns `None`
+//! when the exact wirelength and density plus that bound exceed the caller's limit (a
+//! rejected move then rolls back without ever routing); otherwise it routes, tries the
+//! bound again, and reads the congestion. Any other read or change routes first.
+//!
 //! Reads: top-k sums use the previous `k`-th largest value as a threshold (one vectorisable
 //! pass when the `k`-th value is unchanged, a selection over the candidates otherwise), and
 //! sum in fixed lanes, so every read is a pure function of the state. The density read takes
@@ -1916,7 +1928,7 @@ mod tests {
     #[test]
     fn congestion_bound_is_a_lower_bound() {
         let w = CostWeights { wl: 1.0, den: 0.5, cong: 0.5 };
-        let mut nones = 0;
+        let (mut nones, mut deferred) = (0, 0);
         for seed in 0..6 {
             let cfg = GenConfig {
                 seed,
@@ -1950,9 +1962,18 @@ mod tests {
                     let (x, y) = (rng.gen_range(0.0..1000.0), rng.gen_range(0.0..1000.0));
                     inc.move_node(m, x, y).unwrap();
                 }
+                // With the routing deferred: the bound that counts only the removals.
+                let b = &inc.st.bound;
+                let mm = ((2 * inc.st.n) / 20) as f64;
+                let lb_removals = inc.st.pending.then(|| (b.base + b.acc + inc.st.acc_rm) / mm);
+                deferred += lb_removals.is_some() as usize;
                 let limit = cur + rng.gen_range(-0.02..0.02);
                 let got = inc.proxy_below(w, limit);
                 let exact = inc.proxy(w);
+                let c = inc.congestion_cost();
+                if let Some(lb) = lb_removals {
+                    assert!(lb <= c + 1e-12 * c.max(1.0), "seed {seed} step {step}: {lb} > {c}");
+                }
                 match got {
                     None => {
                         nones += 1;
@@ -1977,6 +1998,87 @@ mod tests {
             assert_eq!(inc.congestion_bound(), None);
         }
         assert!(nones > 100, "the bound decided only {nones} reads");
+        assert!(deferred > 1000, "only {deferred} moves deferred their routing");
+    }
+
+    /// Deferred routing (a bound, inside transactions) gives the same costs as immediate
+    /// routing through any mix of several moves per transaction, reads or none, commits and
+    /// rollbacks, and rollbacks restore the exact state.
+    #[test]
+    fn deferred_routing_matches_immediate() {
+        let w = CostWeights { wl: 1.0, den: 0.5, cong: 0.5 };
+        for seed in 0..8 {
+            let cfg = GenConfig {
+                seed,
+                hard_macros: 8,
+                soft_macros: 20,
+                ports: 8,
+                nets: 300,
+                grid: (8, 10),
+                ..Default::default()
+            };
+            let (nl, pl) = generate(&cfg).unwrap();
+            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let movable = nl.macros();
+            let mut a = IncrementalCost::new(&nl, &pl, &p).unwrap();
+            let mut b = a.clone();
+            a.refresh_bound();
+            let mut rng = ChaCha8Rng::seed_from_u64(100 + seed);
+            for step in 0..300 {
+                let before = if rng.gen_bool(0.5) { Some(a.cost()) } else { None };
+                a.begin();
+                b.begin();
+                for _ in 0..rng.gen_range(1..=3) {
+                    let m = movable[rng.gen_range(0..movable.len())];
+                    match rng.gen_range(0..4) {
+                        0 => {
+                            let o = movable[rng.gen_range(0..movable.len())];
+                            a.swap(m, o).unwrap();
+                            b.swap(m, o).unwrap();
+                        }
+                        1 => {
+                            let o = Orientation::ALL[rng.gen_range(0..4)];
+                            a.set_orientation(m, o).unwrap();
+                            b.set_orientation(m, o).unwrap();
+                        }
+                        _ => {
+                            let (x, y) =
+                                (rng.gen_range(-50.0..1050.0), rng.gen_range(-50.0..1050.0));
+                            a.move_node(m, x, y).unwrap();
+                            b.move_node(m, x, y).unwrap();
+                        }
+                    }
+                    if rng.gen_bool(0.3) {
+                        let _ = a.proxy_below(w, rng.gen_range(0.0..2.0));
+                    }
+                    assert_eq!(a.position(m), b.position(m));
+                }
+                match rng.gen_range(0..3) {
+                    0 => assert!(close(&a.cost(), &b.cost()), "seed {seed} step {step}"),
+                    1 => {
+                        let (ha, hb) = (a.hpwl(), b.hpwl());
+                        assert!((ha - hb).abs() <= 1e-9 * ha.abs().max(1.0));
+                    }
+                    _ => {}
+                }
+                if rng.gen_bool(0.6) {
+                    a.rollback();
+                    b.rollback();
+                    if let Some(c) = before {
+                        assert_eq!(a.cost(), c, "seed {seed} step {step}: rollback");
+                    }
+                } else {
+                    a.commit();
+                    b.commit();
+                    if rng.gen_bool(0.3) {
+                        a.refresh_bound();
+                    }
+                }
+                assert_eq!(a.congestion_nets_skipped_oob(), b.congestion_nets_skipped_oob());
+            }
+            assert!(close(&a.cost(), &b.cost()), "seed {seed} end");
+            assert!(close(&a.cost(), &a.full_cost().unwrap()), "seed {seed} end (full)");
+        }
     }
 
     /// Density reads through the candidate mask equal a from-scratch top-k of the same

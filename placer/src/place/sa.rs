@@ -19,6 +19,11 @@
 //! - **Acceptance**: Metropolis on the incremental proxy ([`IncrementalCost`], one
 //!   transaction per move, rolled back when rejected), `t = t_max · (t_min / t_max)^f`, `f` the
 //!   fraction of the move budget (fixed [`SaConfig::iterations`]) or of the annealing time.
+//!   The uniform draw `u` comes before the cost, so the cost above which the move is
+//!   rejected (`cur − t · ln u`) is known first: [`IncrementalCost::proxy_below`] rejects on
+//!   the exact wirelength and density plus a lower bound of the congestion when that already
+//!   exceeds it, before the moved nets are routed. The decision is always the one the full
+//!   cost would give; only the work differs.
 //! - **Chains.** One independent chain per thread, seeded with `ChaCha8Rng` from `seed` and
 //!   the chain index. At [`SaConfig::sync_rounds`] checkpoints every chain takes over the best
 //!   state found so far by any chain ("go with the winners" with one winner); the best state
