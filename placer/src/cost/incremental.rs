@@ -130,8 +130,8 @@ struct State {
     chunk_ids: Vec<u32>,
     chunk_save: Vec<f64>,
     net_epoch: Vec<u32>,
-    /// `(net, w · HPWL, routed, bound contribution, its stamp)` before the first change.
-    net_log: Vec<(u32, f64, bool, f64, u32)>,
+    /// `(net, w · HPWL, routed, (bound share, its version))` before the first change.
+    net_log: Vec<(u32, f64, bool, (f64, u32))>,
     node_epoch: Vec<u32>,
     node_log: Vec<(u32, f64, f64, Orientation)>,
     /// The slots of each node in `node_log`, in the same order (whole ranges, stamps unused).
@@ -143,9 +143,8 @@ struct State {
     bound: CongBound,
     tx_lb: f64,
     /// Per net: what its current route adds to the bound's sum (`Σ w · ws` over its
-    /// difference-array entries), valid when `ovl_stamp[k] == bound.version`.
-    ovl: Vec<f64>,
-    ovl_stamp: Vec<u32>,
+    /// difference-array entries) and the bound version it is valid for.
+    ovl: Vec<(f64, u32)>,
     /// Routing deferred by the last move ([`IncrementalCost::finish_routing`]): the nets
     /// whose pins changed cell, with their routed flag before the move; the moved nodes,
     /// whose slots still hold their old positions and cells; the move's slot stamp.
@@ -532,7 +531,9 @@ impl State {
             }
         }
         self.dif[j] += w;
-        self.bound.acc += w * self.bound.ws[j];
+        if self.bound.valid {
+            self.bound.acc += w * self.bound.ws[j];
+        }
     }
 
     #[cold]
@@ -560,20 +561,16 @@ impl State {
         let old = self.cells[j];
         let nv = if c == 0 { 0.0 } else { old + sign as f64 * v };
         self.cells[j] = nv;
-        self.bound.acc += (nv - old) * self.bound.wc[j];
+        if self.bound.valid {
+            self.bound.acc += (nv - old) * self.bound.wc[j];
+        }
     }
 
     #[inline]
     fn log_net(&mut self, k: usize) {
         if self.in_tx && self.net_epoch[k] != self.epoch {
             self.net_epoch[k] = self.epoch;
-            self.net_log.push((
-                k as u32,
-                self.net_wl[k],
-                self.net_routed[k],
-                self.ovl[k],
-                self.ovl_stamp[k],
-            ));
+            self.net_log.push((k as u32, self.net_wl[k], self.net_routed[k], self.ovl[k]));
         }
     }
 
@@ -639,8 +636,8 @@ impl State {
     /// ones) adds to the bound's sum; cached until the bound is refreshed or the net
     /// re-routed.
     fn net_overlap(&mut self, m: &CostModel, k: usize) -> f64 {
-        if self.ovl_stamp[k] == self.bound.version {
-            return self.ovl[k];
+        if self.ovl[k].1 == self.bound.version {
+            return self.ovl[k].0;
         }
         let stamp = self.next_mark();
         let mut g = std::mem::take(&mut self.g_cells);
@@ -657,8 +654,7 @@ impl State {
         grid::route_net(&mut sink, self.cols, &g, m.net_route_w[k]);
         let v = sink.sum;
         self.g_cells = g;
-        self.ovl[k] = v;
-        self.ovl_stamp[k] = self.bound.version;
+        self.ovl[k] = (v, self.bound.version);
         v
     }
 
@@ -693,8 +689,8 @@ impl State {
         } else {
             self.reroute_with::<false>(routed, w, ok_new, stamp, g_old, g_new);
         }
-        if self.ovl_stamp[k] == self.bound.version {
-            self.ovl[k] += self.bound.acc - before;
+        if self.ovl[k].1 == self.bound.version {
+            self.ovl[k].0 += self.bound.acc - before;
         }
         self.cache.congestion = None;
     }
@@ -916,8 +912,7 @@ impl IncrementalCost {
                 ..CongBound::default()
             },
             tx_lb: 0.0,
-            ovl: vec![0.0; n_nets],
-            ovl_stamp: vec![0; n_nets],
+            ovl: vec![(0.0, 0); n_nets],
             pending: false,
             pend: Vec::new(),
             pend_nodes: Vec::new(),
@@ -1432,12 +1427,11 @@ impl IncrementalCost {
             let lo = (ch as usize) << CHUNK_SHIFT;
             st.dif[lo..lo + CHUNK].copy_from_slice(&st.chunk_save[k * CHUNK..(k + 1) * CHUNK]);
         }
-        for &(k, wl, routed, ov, os) in &st.net_log {
+        for &(k, wl, routed, ov) in &st.net_log {
             let k = k as usize;
             st.net_wl[k] = wl;
             st.net_routed[k] = routed;
             st.ovl[k] = ov;
-            st.ovl_stamp[k] = os;
         }
         // Blocks: restore sums and dirty flags; the dirty list keeps the untouched entries.
         let epoch = st.epoch;
@@ -1680,7 +1674,7 @@ impl IncrementalCost {
         // Every cached route contribution is stale.
         b.version = b.version.wrapping_add(1);
         if b.version == 0 {
-            st.ovl_stamp.fill(0);
+            st.ovl.iter_mut().for_each(|o| o.1 = 0);
             b.version = 1;
         }
     }
