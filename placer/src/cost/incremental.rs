@@ -1683,42 +1683,43 @@ impl IncrementalCost {
     /// ([`refresh_bound`](Self::refresh_bound)) and a congestion cost not yet read, the
     /// wirelength and density costs are read and the congestion cost is replaced by its
     /// lower bound; when that sum exceeds `limit` by more than rounding can explain, the
-    /// congestion read is skipped. `Some` carries exactly [`proxy`](Self::proxy)'s value.
+    /// congestion read is skipped. With the last move's routing still deferred, the bound
+    /// first counts only the removal of the old routes, and the routing is done only when
+    /// that does not decide. `Some` carries exactly [`proxy`](Self::proxy)'s value.
     pub fn proxy_below(&mut self, w: CostWeights, limit: f64) -> Option<f64> {
-        let margin = |limit: f64, lo: f64| BOUND_MARGIN * (1.0 + limit.abs() + lo.abs());
         if self.st.pending && self.st.bound.valid && w.cong > 0.0 {
             // Routing deferred: the removals are known (`acc_rm`), the additions only add.
-            let mut lo = 0.0;
-            if w.wl != 0.0 {
-                lo += w.wl * self.wirelength_cost();
-            }
-            if w.den != 0.0 {
-                lo += w.den * self.density_cost();
-            }
-            let mm = ((2 * self.st.n) / 20) as f64;
-            let b = &self.st.bound;
-            lo += w.cong * ((b.base + b.acc + self.st.acc_rm) / mm);
-            if lo > limit + margin(limit, lo) {
+            let rm = self.st.acc_rm;
+            if self.bound_exceeds(w, limit, rm) {
                 return None;
             }
             self.finish_routing();
         }
-        if self.st.bound.valid && w.cong > 0.0 && self.st.cache.congestion.is_none() {
-            let mut lo = 0.0;
-            if w.wl != 0.0 {
-                lo += w.wl * self.wirelength_cost();
-            }
-            if w.den != 0.0 {
-                lo += w.den * self.density_cost();
-            }
-            let mm = ((2 * self.st.n) / 20) as f64;
-            let b = &self.st.bound;
-            lo += w.cong * ((b.base + b.acc) / mm);
-            if lo > limit + margin(limit, lo) {
-                return None;
-            }
+        if self.st.bound.valid
+            && w.cong > 0.0
+            && self.st.cache.congestion.is_none()
+            && self.bound_exceeds(w, limit, 0.0)
+        {
+            return None;
         }
         Some(self.proxy(w))
+    }
+
+    /// Whether the exact wirelength and density costs plus the congestion bound (its sum
+    /// moved by `extra`) exceed `limit` by more than rounding can explain.
+    #[inline(always)]
+    fn bound_exceeds(&mut self, w: CostWeights, limit: f64, extra: f64) -> bool {
+        let mut lo = 0.0;
+        if w.wl != 0.0 {
+            lo += w.wl * self.wirelength_cost();
+        }
+        if w.den != 0.0 {
+            lo += w.den * self.density_cost();
+        }
+        let mm = ((2 * self.st.n) / 20) as f64;
+        let b = &self.st.bound;
+        lo += w.cong * ((b.base + b.acc + extra) / mm);
+        lo > limit + BOUND_MARGIN * (1.0 + limit.abs() + lo.abs())
     }
 
     /// The congestion lower bound of [`proxy_below`](Self::proxy_below) (`None` without a
