@@ -1,5 +1,5 @@
 //! Bookshelf placement benchmarks (ICCAD04 / ISPD2005 style): `.aux`, `.nodes`, `.nets`,
-//! `.pl`, `.scl`, `.wts` (reader, and a writer: [`to_files`], [`write`]).
+//! `.pl`, `.scl`, `.wts` (reader, and a writer: [`to_files`], [`write`](fn@write)).
 //!
 //! # Mapping into the Circuit Training model
 //!

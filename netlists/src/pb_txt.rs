@@ -1,6 +1,6 @@
 //! Circuit Training netlists (`*.pb.txt`, a TensorFlow `GraphDef` in protobuf text form).
 //!
-//! Reader ([`read`], [`read_many`], [`parse_str`]) and writer ([`write`], [`to_string`]).
+//! Reader ([`read`], [`read_many`], [`parse_str`]) and writer ([`write`](fn@write), [`to_string`]).
 //! The rules are `PROXY_COST.md` §2 and `CIRCUIT_TRAINING.md` §2.1:
 //!
 //! - `node { name: .. input: .. attr { key: "k" value { placeholder: "s" | f: 1.5 | i: 3 } } }`

@@ -2,7 +2,7 @@
 //! **method → force-directed soft macros → optional coordinate descent → evaluate**.
 //!
 //! 1. When the method starts from the given placement ([`Method::starts_from_init`]) and that
-//!    placement is illegal, it is legalised first ([`legalize`]).
+//!    placement is illegal, it is legalised first ([`legalize`](fn@legalize)).
 //! 2. The method places the hard macros ([`Method::Random`], [`Method::Greedy`],
 //!    [`Method::Sa`]) within the time budget.
 //! 3. Force-directed placement of the soft macros ([`PipelineConfig::fd`], on by default),

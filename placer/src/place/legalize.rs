@@ -3,7 +3,7 @@
 //!
 //! # Algorithm
 //!
-//! 1. **Obstacles**: blocking blockages (rate ≥ [`BLOCKING_RATE`](super::BLOCKING_RATE)) and
+//! 1. **Obstacles**: blocking blockages (rate ≥ [`BLOCKING_RATE`]) and
 //!    fixed hard macros. Fixed macros never move; if they overlap each other or leave the
 //!    canvas, no legal result exists and [`legalize`] fails with [`PlaceError::Config`].
 //! 2. **Which macros stay**: a movable hard macro is *valid* when it is placed, its
@@ -23,7 +23,7 @@
 //!    w/2`, `x1 + w/2`), and `Y` likewise. The candidates are visited in increasing distance
 //!    (a heap over `X` and `Y` sorted by distance; ties by smaller `|dx|` index, then `|dy|`
 //!    index) and the first legal one wins. Legal means: inside the canvas and no overlap
-//!    beyond [`OVERLAP_EPS`](super::OVERLAP_EPS) with any obstacle or placed hard macro
+//!    beyond [`OVERLAP_EPS`] with any obstacle or placed hard macro
 //!    (touching edges allowed), the rule of [`cell_mask`](super::cell_mask).
 //!
 //! Ports, soft macros and standard cells are never moved; orientations are kept.
