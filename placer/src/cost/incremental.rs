@@ -293,25 +293,9 @@ fn slot_pos_now(sl: &[Slot], sn: &[SlotNew], s: usize, now: u32) -> (f64, f64) {
     }
 }
 
-/// `w · HPWL` of a net (`slots`, non-empty) after the current move. Kept out of line so the
-/// loop gets registers of its own.
-#[inline(never)]
-fn scan_wl(slots: &[u32], sl: &[Slot], sn: &[SlotNew], now: u32, weight: f64) -> f64 {
-    let sn = &sn[..sl.len()];
-    let (mut x0, mut y0) = slot_pos_now(sl, sn, slots[0] as usize, now);
-    let (mut x1, mut y1) = (x0, y0);
-    for &s in &slots[1..] {
-        let (x, y) = slot_pos_now(sl, sn, s as usize, now);
-        x0 = if x < x0 { x } else { x0 };
-        x1 = if x > x1 { x } else { x1 };
-        y0 = if y < y0 { y } else { y0 };
-        y1 = if y > y1 { y } else { y1 };
-    }
-    weight * ((x1 - x0) + (y1 - y0))
-}
-
-/// [`scan_wl`] plus whether every pin is in the grid after the move and whether a pin
-/// changed cell.
+/// `w · HPWL` of a net (`slots`, non-empty) after the current move, whether every pin is
+/// in the grid after it and whether a pin changed cell. Kept out of line so the loop gets
+/// registers of its own.
 #[inline(never)]
 fn scan_wl_ok(
     slots: &[u32],
@@ -632,23 +616,33 @@ impl State {
         }
     }
 
-    /// What net `k`'s current route (from the slots' cells, which must be the current
-    /// ones) adds to the bound's sum; cached until the bound is refreshed or the net
-    /// re-routed.
-    fn net_overlap(&mut self, m: &CostModel, k: usize) -> f64 {
-        if self.ovl[k].1 == self.bound.version {
-            return self.ovl[k].0;
-        }
+    /// The distinct cells of net `k` from its slots' cells (driver first) into `g`; `false`
+    /// (and `g` incomplete) when a pin is outside the grid.
+    fn current_cells(&mut self, m: &CostModel, k: usize, g: &mut Vec<Cell>) -> bool {
         let stamp = self.next_mark();
-        let mut g = std::mem::take(&mut self.g_cells);
         g.clear();
         for &q in m.net(k) {
             let c = self.sl[q as usize].cell;
-            if c != OUT && self.marks[c as usize][0] != stamp {
+            if c == OUT {
+                return false;
+            }
+            if self.marks[c as usize][0] != stamp {
                 self.marks[c as usize][0] = stamp;
                 g.push(self.rc[c as usize]);
             }
         }
+        true
+    }
+
+    /// What net `k`'s current route (from the slots' cells, which must be the current
+    /// ones, all in the grid) adds to the bound's sum; cached until the bound is refreshed
+    /// or the net re-routed.
+    fn net_overlap(&mut self, m: &CostModel, k: usize) -> f64 {
+        if self.ovl[k].1 == self.bound.version {
+            return self.ovl[k].0;
+        }
+        let mut g = std::mem::take(&mut self.g_cells);
+        self.current_cells(m, k, &mut g);
         let mut sink =
             BoundSink { ws: &self.bound.ws, tr: &self.tr, n: self.n, rows: self.rows, sum: 0.0 };
         grid::route_net(&mut sink, self.cols, &g, m.net_route_w[k]);
@@ -835,6 +829,25 @@ fn prefix_lines(d: &[f64], m: &[f64], out: &mut [f64], acc: &mut [f64], inv: f64
     }
 }
 
+/// The congestion values of the fast path into `st.lbuf`: `[V (row-major) | H
+/// (column-major)]`, each `(demand + macro allocation) / capacity`. V sums down each column
+/// (row-major rows), H along each row (column-major columns); both vectorise across the
+/// inner index. Returns `(1 / V capacity, 1 / H capacity)`.
+fn congestion_values(st: &mut State, m: &CostModel) -> (f64, f64) {
+    let (n, rows, cols) = (st.n, st.rows, st.cols);
+    let p = &m.params;
+    let vcap = m.grid.gw * p.vroutes_per_micron;
+    let hcap = m.grid.gh * p.hroutes_per_micron;
+    let (iv, ih) = (1.0 / vcap, 1.0 / hcap);
+    let (vd, hd) = st.dif[..2 * n].split_at(n);
+    let vm = &st.cells[VM * n..(VM + 1) * n];
+    let hm = &st.cells[HMT * n..(HMT + 1) * n];
+    let (lv, lh) = st.lbuf.split_at_mut(n);
+    prefix_lines(vd, vm, lv, &mut st.acc[..cols], iv);
+    prefix_lines(hd, hm, lh, &mut st.acc[..rows], ih);
+    (iv, ih)
+}
+
 /// Sum of `v` in four fixed lanes (a pure function of `v`, faster than a serial sum).
 #[inline]
 fn lane_sum(v: &[f64]) -> f64 {
@@ -1001,20 +1014,7 @@ impl IncrementalCost {
         let mut g = std::mem::take(&mut st.g_cells);
         for k in 0..m.num_nets() {
             st.net_wl[k] = net_wl(m, k, &st.sl);
-            let stamp = st.next_mark();
-            g.clear();
-            let mut ok = true;
-            for &s in m.net(k) {
-                let c = st.sl[s as usize].cell;
-                if c == OUT {
-                    ok = false;
-                    break;
-                }
-                if st.marks[c as usize][0] != stamp {
-                    st.marks[c as usize][0] = stamp;
-                    g.push(st.rc[c as usize]);
-                }
-            }
+            let ok = st.current_cells(m, k, &mut g);
             st.net_routed[k] = ok;
             if ok {
                 grid::route_net(&mut DifSink::<false> { st }, cols, &g, m.net_route_w[k]);
@@ -1287,7 +1287,7 @@ impl IncrementalCost {
                     }
                     r.wl
                 } else {
-                    scan_wl(slots, &st.sl, &st.sn, now, m.net_weight[k])
+                    scan_wl_ok(slots, &st.sl, &st.sn, now, m.net_weight[k]).0
                 };
                 st.net_wl[k] = wl;
                 st.mark_block(k);
@@ -1554,21 +1554,11 @@ impl IncrementalCost {
         if let Some(v) = st.cache.congestion {
             return v;
         }
-        let (n, rows, cols) = (st.n, st.rows, st.cols);
+        let n = st.n;
         let p = &self.m.params;
         let mm = (2 * n) / 20;
         let v = if p.smooth_range == 0 && mm >= 1 {
-            let vcap = self.m.grid.gw * p.vroutes_per_micron;
-            let hcap = self.m.grid.gh * p.hroutes_per_micron;
-            let (iv, ih) = (1.0 / vcap, 1.0 / hcap);
-            let (vd, hd) = st.dif[..2 * n].split_at(n);
-            let vm = &st.cells[VM * n..(VM + 1) * n];
-            let hm = &st.cells[HMT * n..(HMT + 1) * n];
-            let (lv, lh) = st.lbuf.split_at_mut(n);
-            // V: prefix sums down each column (row-major rows), H: along each row
-            // (column-major columns); both vectorise across the inner index.
-            prefix_lines(vd, vm, lv, &mut st.acc[..cols], iv);
-            prefix_lines(hd, hm, lh, &mut st.acc[..rows], ih);
+            congestion_values(st, &self.m);
             grid::top_sum_bracket(&st.lbuf, mm, &mut st.cong_bracket, &mut st.tmp, &mut st.cand)
                 / mm as f64
         } else {
@@ -1609,18 +1599,7 @@ impl IncrementalCost {
         if st.in_tx || p.smooth_range != 0 || mm < 1 {
             return;
         }
-        let (iv, ih) = (
-            1.0 / (self.m.grid.gw * p.vroutes_per_micron),
-            1.0 / (self.m.grid.gh * p.hroutes_per_micron),
-        );
-        {
-            let (vd, hd) = st.dif[..2 * n].split_at(n);
-            let vm = &st.cells[VM * n..(VM + 1) * n];
-            let hm = &st.cells[HMT * n..(HMT + 1) * n];
-            let (lv, lh) = st.lbuf.split_at_mut(n);
-            prefix_lines(vd, vm, lv, &mut st.acc[..cols], iv);
-            prefix_lines(hd, hm, lh, &mut st.acc[..rows], ih);
-        }
+        let (iv, ih) = congestion_values(st, &self.m);
         // S: the mm largest values (ties by index), as a 0/1 mask in `tmp`.
         let v = &st.lbuf[..2 * n];
         st.cand.clear();
@@ -1781,13 +1760,36 @@ impl IncrementalCost {
 #[cfg(test)]
 mod tests {
     use netlists::generate::{generate, GenConfig};
-    use netlists::Orientation;
+    use netlists::{Netlist, Orientation, Placement};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
     use super::IncrementalCost;
     use crate::cost::grid;
     use crate::cost::{CostBreakdown, CostOverrides, CostParams, CostWeights};
+
+    /// A generated netlist (8 ports; `hard` / `soft` macros, `nets` nets, a `grid` of
+    /// columns × rows), its start placement and parameters.
+    fn fixture(
+        seed: u64,
+        hard: usize,
+        soft: usize,
+        nets: usize,
+        grid: (u32, u32),
+    ) -> (Netlist, Placement, CostParams) {
+        let cfg = GenConfig {
+            seed,
+            hard_macros: hard,
+            soft_macros: soft,
+            ports: 8,
+            nets,
+            grid,
+            ..Default::default()
+        };
+        let (nl, pl) = generate(&cfg).unwrap();
+        let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+        (nl, pl, p)
+    }
 
     fn close(a: &CostBreakdown, b: &CostBreakdown) -> bool {
         let c = |x: f64, y: f64| x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs());
@@ -1802,17 +1804,7 @@ mod tests {
     #[test]
     fn sparse_reads_and_rollbacks_match_full() {
         for seed in 0..12 {
-            let cfg = GenConfig {
-                seed,
-                hard_macros: 8,
-                soft_macros: 20,
-                ports: 8,
-                nets: 400,
-                grid: (7, 9),
-                ..Default::default()
-            };
-            let (nl, pl) = generate(&cfg).unwrap();
-            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let (nl, pl, p) = fixture(seed, 8, 20, 400, (7, 9));
             let movable: Vec<_> = nl.macros();
             let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -1925,17 +1917,7 @@ mod tests {
         let w = CostWeights { wl: 1.0, den: 0.5, cong: 0.5 };
         let (mut nones, mut deferred) = (0, 0);
         for seed in 0..6 {
-            let cfg = GenConfig {
-                seed,
-                hard_macros: 10,
-                soft_macros: 20,
-                ports: 8,
-                nets: 300,
-                grid: (9, 11),
-                ..Default::default()
-            };
-            let (nl, pl) = generate(&cfg).unwrap();
-            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let (nl, pl, p) = fixture(seed, 10, 20, 300, (9, 11));
             let movable = nl.macros();
             let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
             assert_eq!(inc.congestion_bound(), None);
@@ -2003,17 +1985,7 @@ mod tests {
     fn deferred_routing_matches_immediate() {
         let w = CostWeights { wl: 1.0, den: 0.5, cong: 0.5 };
         for seed in 0..8 {
-            let cfg = GenConfig {
-                seed,
-                hard_macros: 8,
-                soft_macros: 20,
-                ports: 8,
-                nets: 300,
-                grid: (8, 10),
-                ..Default::default()
-            };
-            let (nl, pl) = generate(&cfg).unwrap();
-            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let (nl, pl, p) = fixture(seed, 8, 20, 300, (8, 10));
             let movable = nl.macros();
             let mut a = IncrementalCost::new(&nl, &pl, &p).unwrap();
             let mut b = a.clone();
@@ -2081,17 +2053,7 @@ mod tests {
     #[test]
     fn density_mask_reads_are_exact() {
         for seed in 0..6 {
-            let cfg = GenConfig {
-                seed,
-                hard_macros: 10,
-                soft_macros: 30,
-                ports: 8,
-                nets: 300,
-                grid: (9, 11),
-                ..Default::default()
-            };
-            let (nl, pl) = generate(&cfg).unwrap();
-            let p = CostParams::resolve(&nl, None, &CostOverrides::default()).unwrap();
+            let (nl, pl, p) = fixture(seed, 10, 30, 300, (9, 11));
             let movable: Vec<_> = nl.macros();
             let mut inc = IncrementalCost::new(&nl, &pl, &p).unwrap();
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -2153,16 +2115,7 @@ mod tests {
     #[test]
     fn stage_slots_transform_matches() {
         let vals = [0.0, -0.0, 1.5, -2.25, 1e-300, -7.0];
-        for o in [
-            Orientation::N,
-            Orientation::FN,
-            Orientation::S,
-            Orientation::FS,
-            Orientation::E,
-            Orientation::FE,
-            Orientation::W,
-            Orientation::FW,
-        ] {
+        for o in Orientation::ALL {
             for &dx in &vals {
                 for &dy in &vals {
                     let (x, y) = (10.0, -0.0);
