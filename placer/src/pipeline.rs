@@ -365,40 +365,60 @@ pub fn run(
 
     // 4. Coordinate descent.
     if cfg.cd {
-        let t = Instant::now();
         let mut cd_config = cfg.cd_config.clone();
         if cfg.fd && cd_config.fd_between_epochs.is_none() {
             cd_config.fd_between_epochs = Some(cfg.fd_config.clone());
         }
-        let s = coordinate_descent(
-            nl,
-            &mut pl,
-            params,
-            &cd_config,
-            stage_seed(cfg.seed, 3),
-            &budget(cfg),
-            progress,
-        )?;
-        stages.push(StageReport {
-            name: "cd".into(),
-            seconds: t.elapsed().as_secs_f64(),
-            stats: vec![
-                ("epochs_run".into(), s.epochs_run as f64),
-                ("epochs_reverted".into(), s.epochs_reverted as f64),
-                ("candidates_evaluated".into(), s.candidates_evaluated as f64),
-                ("macros_moved".into(), s.macros_moved as f64),
-                ("initial_cost".into(), s.initial_cost),
-                ("final_cost".into(), s.final_cost),
-                ("legalized_moved".into(), s.legalized.moved as f64),
-                ("stopped_by_budget".into(), f64::from(u8::from(s.stopped_by_budget))),
-            ],
-        });
+        let seed = stage_seed(cfg.seed, 3);
+        stages.push(cd_stage(nl, &mut pl, params, &cd_config, seed, &budget(cfg), progress)?);
     }
 
     // 5. Evaluate.
+    finish(nl, pl, params, stages, t0)
+}
+
+/// Coordinate descent on `pl` as a pipeline stage (the `cd` report with its statistics).
+pub fn cd_stage(
+    nl: &Netlist,
+    pl: &mut Placement,
+    params: &CostParams,
+    cd_config: &CdConfig,
+    seed: u64,
+    budget: &Budget,
+    progress: &dyn ProgressSink,
+) -> Result<StageReport, PlaceError> {
+    let t = Instant::now();
+    let s = coordinate_descent(nl, pl, params, cd_config, seed, budget, progress)?;
+    Ok(StageReport {
+        name: "cd".into(),
+        seconds: t.elapsed().as_secs_f64(),
+        stats: vec![
+            ("epochs_run".into(), s.epochs_run as f64),
+            ("epochs_reverted".into(), s.epochs_reverted as f64),
+            ("candidates_evaluated".into(), s.candidates_evaluated as f64),
+            ("macros_moved".into(), s.macros_moved as f64),
+            ("initial_cost".into(), s.initial_cost),
+            ("final_cost".into(), s.final_cost),
+            ("legalized_moved".into(), s.legalized.moved as f64),
+            ("stopped_by_budget".into(), f64::from(u8::from(s.stopped_by_budget))),
+        ],
+    })
+}
+
+/// The pipeline's result for a final placement: its costs and legality, the stages, and
+/// the time since `t0`.
+pub fn finish(
+    nl: &Netlist,
+    pl: Placement,
+    params: &CostParams,
+    stages: Vec<StageReport>,
+    t0: Instant,
+) -> Result<PipelineResult, PlaceError> {
     let model = CostModel::new(nl, params)?;
     let costs = model.evaluate(&pl, &mut EvalScratch::default())?;
-    let legality = check_with(nl, &pl, params.canvas_width, params.canvas_height, &legality_opts);
+    let opts =
+        LegalityOptions { square_soft_macros: params.square_soft_macros, ..Default::default() };
+    let legality = check_with(nl, &pl, params.canvas_width, params.canvas_height, &opts);
     Ok(PipelineResult {
         placement: pl,
         costs,

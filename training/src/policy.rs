@@ -14,9 +14,8 @@ use env::PlacementEnv;
 use gnn::PolicyValueNet;
 use netlists::{Netlist, Placement};
 use placer::cost::{CostBreakdown, CostParams, CostWeights};
-use placer::legality::{check_with, LegalityOptions};
-use placer::pipeline::{PipelineConfig, PipelineResult, StageReport};
-use placer::place::{coordinate_descent, Budget, PlaceError, Progress, ProgressSink};
+use placer::pipeline::{cd_stage, finish, PipelineConfig, PipelineResult, StageReport};
+use placer::place::{Budget, PlaceError, Progress, ProgressSink};
 use serde_json::json;
 use tch::Device;
 
@@ -300,38 +299,10 @@ pub fn place_rl(
     }
     let mut pl = r.placement;
     if o.cd {
-        let t = Instant::now();
         let budget = Budget { time: o.time_budget, cancel: o.cancel.clone() };
         let cd_cfg = PipelineConfig::default().cd_config;
-        let s = coordinate_descent(
-            nl,
-            &mut pl,
-            params,
-            &cd_cfg,
-            crate::seed::derive(o.seed, "cd"),
-            &budget,
-            progress,
-        )?;
-        stages.push(StageReport {
-            name: "cd".into(),
-            seconds: t.elapsed().as_secs_f64(),
-            stats: vec![
-                ("epochs_run".into(), s.epochs_run as f64),
-                ("macros_moved".into(), s.macros_moved as f64),
-                ("initial_cost".into(), s.initial_cost),
-                ("final_cost".into(), s.final_cost),
-            ],
-        });
+        let seed = crate::seed::derive(o.seed, "cd");
+        stages.push(cd_stage(nl, &mut pl, params, &cd_cfg, seed, &budget, progress)?);
     }
-    let costs = placer::cost::evaluate(nl, &pl, params).map_err(PlaceError::from)?;
-    let opts =
-        LegalityOptions { square_soft_macros: params.square_soft_macros, ..Default::default() };
-    let legality = check_with(nl, &pl, params.canvas_width, params.canvas_height, &opts);
-    Ok(PipelineResult {
-        placement: pl,
-        costs,
-        legality,
-        stages,
-        seconds: t0.elapsed().as_secs_f64(),
-    })
+    Ok(finish(nl, pl, params, stages, t0)?)
 }
