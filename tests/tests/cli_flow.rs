@@ -19,6 +19,13 @@ fn json_out(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stdout(o)))
 }
 
+/// `chipfloor convert NETLIST --plc PLC --to def --out DEF`, which must succeed.
+fn to_def(netlist: &Path, plc: &Path, def: &Path) -> Output {
+    let o = run(&["convert", s(netlist), "--plc", s(plc), "--to", "def", "--out", s(def)]);
+    ok(&o, "convert --to def");
+    o
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -101,17 +108,7 @@ fn flat_netlist_clusters_places_and_scores() {
 
     // Back to the physical flow: the placed macros as DEF.
     let def = dir.join("placed.def");
-    let o = run(&[
-        "convert",
-        s(&netlist),
-        "--plc",
-        s(&sa.join("placement.plc")),
-        "--to",
-        "def",
-        "--out",
-        s(&def),
-    ]);
-    ok(&o, "convert --to def");
+    to_def(&netlist, &sa.join("placement.plc"), &def);
     let text = std::fs::read_to_string(&def).unwrap();
     assert!(text.contains("COMPONENTS 8 ;"), "{text}");
     assert!(text.matches("+ PLACED").count() + text.matches("+ FIXED").count() >= 8);
@@ -166,17 +163,7 @@ fn ariane133_flat_flow_benchmark() {
     ok(&o, "cluster --score");
     println!("score:\n{}", stdout(&o));
     let def = dir.join("placed.def");
-    let o = run(&[
-        "convert",
-        s(&netlist),
-        "--plc",
-        s(&sa.join("placement.plc")),
-        "--to",
-        "def",
-        "--out",
-        s(&def),
-    ]);
-    ok(&o, "convert --to def");
+    let o = to_def(&netlist, &sa.join("placement.plc"), &def);
     println!("{}", stdout(&o));
     assert!(std::fs::read_to_string(&def).unwrap().contains("COMPONENTS 133 ;"));
 }
