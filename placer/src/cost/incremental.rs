@@ -550,12 +550,16 @@ impl State {
         }
     }
 
+    /// Logs net `k` on its first change in a transaction; returns whether it was logged
+    /// now (its log entry is then the last one).
     #[inline]
-    fn log_net(&mut self, k: usize) {
+    fn log_net(&mut self, k: usize) -> bool {
         if self.in_tx && self.net_epoch[k] != self.epoch {
             self.net_epoch[k] = self.epoch;
             self.net_log.push((k as u32, self.net_wl[k], self.net_routed[k], self.ovl[k]));
+            return true;
         }
+        false
     }
 
     /// Logs block `b`'s sum and dirty flag on its first change in a transaction.
@@ -1240,7 +1244,7 @@ impl IncrementalCost {
             for &k in &affected {
                 let k = k as usize;
                 let slots = m.net(k);
-                st.log_net(k);
+                let logged = st.log_net(k);
                 if slots.is_empty() {
                     st.net_wl[k] = 0.0;
                     st.mark_block(k);
@@ -1253,6 +1257,13 @@ impl IncrementalCost {
                         let routed = st.net_routed[k];
                         if routed {
                             st.acc_rm -= st.net_overlap(m, k);
+                            if logged {
+                                // The share is the one of the route a rollback restores:
+                                // it survives the rollback.
+                                if let Some(e) = st.net_log.last_mut() {
+                                    e.3 = st.ovl[k];
+                                }
+                            }
                         }
                         st.pend.push((k as u32, routed));
                         st.set_routed(k, ok_new);
@@ -1931,13 +1942,17 @@ mod tests {
             for step in 0..300 {
                 let cur = inc.proxy(w);
                 inc.begin();
-                let m = movable[rng.gen_range(0..movable.len())];
-                if rng.gen_bool(0.3) {
-                    let b = movable[rng.gen_range(0..movable.len())];
-                    inc.swap(m, b).unwrap();
-                } else {
-                    let (x, y) = (rng.gen_range(0.0..1000.0), rng.gen_range(0.0..1000.0));
-                    inc.move_node(m, x, y).unwrap();
+                // Sometimes two moves in one transaction (the second one's nets may have
+                // been logged by the first).
+                for _ in 0..if rng.gen_bool(0.2) { 2 } else { 1 } {
+                    let m = movable[rng.gen_range(0..movable.len())];
+                    if rng.gen_bool(0.3) {
+                        let b = movable[rng.gen_range(0..movable.len())];
+                        inc.swap(m, b).unwrap();
+                    } else {
+                        let (x, y) = (rng.gen_range(0.0..1000.0), rng.gen_range(0.0..1000.0));
+                        inc.move_node(m, x, y).unwrap();
+                    }
                 }
                 // With the routing deferred: the bound that counts only the removals.
                 let b = &inc.st.bound;
@@ -1969,6 +1984,18 @@ mod tests {
                         inc.refresh_bound();
                         tight(&mut inc);
                     }
+                }
+                // Every cached route share is the one of the net's current route.
+                for k in 0..inc.m.num_nets() {
+                    let cached = inc.st.ovl[k];
+                    if cached.1 != inc.st.bound.version || !inc.st.net_routed[k] {
+                        continue;
+                    }
+                    inc.st.ovl[k].1 = 0;
+                    let fresh = inc.st.net_overlap(&inc.m, k);
+                    let tol = 1e-12 * fresh.abs().max(1.0);
+                    assert!((cached.0 - fresh).abs() <= tol, "seed {seed} step {step} net {k}");
+                    inc.st.ovl[k] = cached;
                 }
             }
             inc.resync();
