@@ -27,13 +27,16 @@
 //! largest congestion values of the current state as a set `S`; the sum of the values in `S`
 //! never exceeds the top-`m` sum of any later state, and it follows every routing and
 //! allocation change at the cost of a multiply-add, so `(Σ_S) / m` is a lower bound of the
-//! congestion cost. Inside a transaction with a bound, a move updates wirelength, density and
-//! the skip flags at once but defers its routing: the nets whose pins changed cell wait, and
-//! the removal of their routes is already counted in the bound through each net's cached
-//! share of `Σ_S` (additions only add). [`IncrementalCost::proxy_below`] returns `None`
-//! when the exact wirelength and density plus that bound exceed the caller's limit (a
-//! rejected move then rolls back without ever routing); otherwise it routes, tries the
-//! bound again, and reads the congestion. Any other read or change routes first.
+//! congestion cost. Inside a transaction with a bound, a move updates density at once but
+//! defers the rest: its nets' new wirelengths and skip flags are computed, not yet written
+//! (only their sum's change is kept), the nets whose pins changed cell wait for their routes,
+//! and the removal of those routes is already counted in the bound through each net's cached
+//! share of `Σ_S` (additions only add; a share computed for a route that a rollback restores
+//! survives the rollback). [`IncrementalCost::proxy_below`] returns `None` when the
+//! wirelength (the written sum plus the change, exact up to rounding far below its margin)
+//! and density plus that bound exceed the caller's limit: a rejected move then rolls back
+//! without ever writing a net or routing. Otherwise it writes the nets, routes, tries the
+//! bound again, and reads the congestion. Any other read or change settles the move first.
 //!
 //! Reads: top-k sums use the previous `k`-th largest value as a threshold (one vectorisable
 //! pass when the `k`-th value is unchanged, a selection over the candidates otherwise), and
@@ -155,6 +158,12 @@ struct State {
     /// Bound change of the deferred routing's removals: `-Σ o` over the routed nets of
     /// `pend` (the additions only add).
     acc_rm: f64,
+    /// A deferred move's nets before they are written ([`State::settle`]): per net its new
+    /// `w · HPWL`, whether all its pins are in the grid and whether a pin changed cell;
+    /// `dry_dwl` is the change of `Σ w · HPWL` they make.
+    dry_pending: bool,
+    dry: Vec<(u32, f64, bool, bool)>,
+    dry_dwl: f64,
     // Scratch.
     /// Per cell: the stamp of the last net scan that found it among the net's cells before
     /// (`[0]`) and after (`[1]`) the move.
@@ -562,6 +571,29 @@ impl State {
         false
     }
 
+    /// Writes the nets of a deferred move (`dry`): logged, their new wirelength, their
+    /// routed flag (the skipped count already follows), and the nets whose pins changed cell
+    /// queued for routing with their flag before the move.
+    fn settle(&mut self) {
+        if !self.dry_pending {
+            return;
+        }
+        self.dry_pending = false;
+        let dry = std::mem::take(&mut self.dry);
+        for &(k, wl, ok_new, changed) in &dry {
+            let k = k as usize;
+            self.log_net(k);
+            if changed {
+                self.pend.push((k as u32, self.net_routed[k]));
+                self.net_routed[k] = ok_new;
+            }
+            self.net_wl[k] = wl;
+            self.mark_block(k);
+        }
+        self.dry = dry;
+        self.cache.hpwl = None;
+    }
+
     /// Logs block `b`'s sum and dirty flag on its first change in a transaction.
     #[inline]
     fn log_block(&mut self, b: usize) {
@@ -935,6 +967,9 @@ impl IncrementalCost {
             pend_nodes: Vec::new(),
             pend_now: 0,
             acc_rm: 0.0,
+            dry_pending: false,
+            dry: Vec::new(),
+            dry_dwl: 0.0,
             marks: vec![[0, 0]; n],
             mark_stamp: 0,
             g_old: vec![0; max_deg],
@@ -1001,6 +1036,7 @@ impl IncrementalCost {
         st.clear_logs();
         st.bound.valid = false;
         st.pending = false;
+        st.dry_pending = false;
         st.acc_rm = 0.0;
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
@@ -1236,81 +1272,97 @@ impl IncrementalCost {
                     }
                 }
             }
-            // Deferred: wirelength and routed flag now; the nets whose pins changed cell
-            // wait in `pend` for their routes (`finish_routing`). Otherwise one scan per
-            // net does both.
+            // Deferred: nothing is written yet. Each net's new wirelength, flags and (for the
+            // nets whose pins changed cell) the bound share of its old route are gathered in
+            // `dry`; `settle` writes them and queues the routing, unless the move is
+            // rejected on the bound first. Otherwise one scan per net does everything.
             let mut g_old = std::mem::take(&mut st.g_old);
             let mut g_new = std::mem::take(&mut st.g_new);
-            for &k in &affected {
-                let k = k as usize;
-                let slots = m.net(k);
-                let logged = st.log_net(k);
-                if slots.is_empty() {
-                    st.net_wl[k] = 0.0;
-                    st.mark_block(k);
-                    continue;
-                }
-                let wl = if any_cell_changed && defer {
-                    let (wl, ok_new, changed) =
-                        scan_wl_ok(slots, &st.sl, &st.sn, now, m.net_weight[k]);
+            if defer {
+                st.dry.clear();
+                let mut dwl = 0.0;
+                let mut any_changed = false;
+                for &k in &affected {
+                    let k = k as usize;
+                    let slots = m.net(k);
+                    let (wl, ok_new, changed) = if slots.is_empty() {
+                        (0.0, true, false)
+                    } else {
+                        scan_wl_ok(slots, &st.sl, &st.sn, now, m.net_weight[k])
+                    };
+                    dwl += wl - st.net_wl[k];
                     if changed {
+                        any_changed = true;
                         let routed = st.net_routed[k];
                         if routed {
                             st.acc_rm -= st.net_overlap(m, k);
-                            if logged {
-                                // The share is the one of the route a rollback restores:
-                                // it survives the rollback.
-                                if let Some(e) = st.net_log.last_mut() {
-                                    e.3 = st.ovl[k];
-                                }
+                        }
+                        // The skipped count now (a rollback restores it), the flag later.
+                        if routed != ok_new {
+                            if ok_new {
+                                st.skipped -= 1;
+                            } else {
+                                st.skipped += 1;
                             }
                         }
-                        st.pend.push((k as u32, routed));
-                        st.set_routed(k, ok_new);
                     }
-                    wl
-                } else if any_cell_changed {
-                    // One scan: bounding box, and the distinct cells before and after.
-                    let stamp = st.next_mark();
-                    let r = scan_cells::<true>(
-                        slots,
-                        &st.sl,
-                        &st.sn,
-                        now,
-                        m.net_weight[k],
-                        &mut st.marks,
-                        stamp,
-                        &mut g_old,
-                        &mut g_new,
-                    );
-                    if r.changed {
-                        let routed = st.net_routed[k];
-                        st.reroute(
-                            m,
-                            k,
-                            routed,
-                            r.ok_new,
+                    st.dry.push((k as u32, wl, ok_new, changed));
+                }
+                st.dry_dwl = dwl;
+                st.dry_pending = !affected.is_empty();
+                if any_changed {
+                    st.cache.congestion = None;
+                }
+            } else {
+                for &k in &affected {
+                    let k = k as usize;
+                    let slots = m.net(k);
+                    st.log_net(k);
+                    if slots.is_empty() {
+                        st.net_wl[k] = 0.0;
+                        st.mark_block(k);
+                        continue;
+                    }
+                    let wl = if any_cell_changed {
+                        // One scan: bounding box, and the distinct cells before and after.
+                        let stamp = st.next_mark();
+                        let r = scan_cells::<true>(
+                            slots,
+                            &st.sl,
+                            &st.sn,
+                            now,
+                            m.net_weight[k],
+                            &mut st.marks,
                             stamp,
-                            &g_old[..r.n_old],
-                            &g_new[..r.n_new],
+                            &mut g_old,
+                            &mut g_new,
                         );
-                        st.set_routed(k, r.ok_new);
-                    }
-                    r.wl
-                } else {
-                    scan_wl_ok(slots, &st.sl, &st.sn, now, m.net_weight[k]).0
-                };
-                st.net_wl[k] = wl;
-                st.mark_block(k);
+                        if r.changed {
+                            let routed = st.net_routed[k];
+                            st.reroute(
+                                m,
+                                k,
+                                routed,
+                                r.ok_new,
+                                stamp,
+                                &g_old[..r.n_old],
+                                &g_new[..r.n_new],
+                            );
+                            st.set_routed(k, r.ok_new);
+                        }
+                        r.wl
+                    } else {
+                        scan_wl_ok(slots, &st.sl, &st.sn, now, m.net_weight[k]).0
+                    };
+                    st.net_wl[k] = wl;
+                    st.mark_block(k);
+                }
+                if !affected.is_empty() {
+                    st.cache.hpwl = None;
+                }
             }
             st.g_old = g_old;
             st.g_new = g_new;
-            if !affected.is_empty() {
-                st.cache.hpwl = None;
-            }
-            if !st.pend.is_empty() {
-                st.cache.congestion = None;
-            }
         }
         st.affected = affected;
         // Footprints out, node update, footprints in; slot update. A footprint that leaves
@@ -1348,6 +1400,7 @@ impl IncrementalCost {
     fn finish_routing(&mut self) {
         let m = &self.m;
         let st = &mut self.st;
+        st.settle();
         if !st.pending {
             return;
         }
@@ -1421,8 +1474,11 @@ impl IncrementalCost {
             return;
         }
         let st = &mut self.st;
-        // Deferred routing never happened; the slots still hold their old values.
+        // Deferred routing never happened; the slots still hold their old values, and the
+        // nets of an unsettled move were never written (their cached bound shares are the
+        // ones of their unchanged routes).
         st.pending = false;
+        st.dry_pending = false;
         st.acc_rm = 0.0;
         let log = std::mem::take(&mut st.cell_log);
         for &(j, v, cnt) in &log {
@@ -1485,6 +1541,12 @@ impl IncrementalCost {
 
     /// Raw weighted wirelength `Σ w · HPWL`.
     pub fn hpwl(&mut self) -> f64 {
+        self.st.settle();
+        self.hpwl_written()
+    }
+
+    /// `Σ w · HPWL` of the nets as written (without a deferred move's unsettled nets).
+    fn hpwl_written(&mut self) -> f64 {
         let st = &mut self.st;
         if let Some(v) = st.cache.hpwl {
             return v;
@@ -1679,29 +1741,37 @@ impl IncrementalCost {
     pub fn proxy_below(&mut self, w: CostWeights, limit: f64) -> Option<f64> {
         if self.st.pending && self.st.bound.valid && w.cong > 0.0 {
             // Routing deferred: the removals are known (`acc_rm`), the additions only add.
+            // The nets of the move are not written yet: the wirelength is the written one
+            // plus their change, which differs from the exact sum only by rounding (far
+            // below the margin).
+            let wl = if self.st.dry_pending {
+                (self.hpwl_written() + self.st.dry_dwl) / self.m.wl_norm
+            } else {
+                self.wirelength_cost()
+            };
             let rm = self.st.acc_rm;
-            if self.bound_exceeds(w, limit, rm) {
+            if self.bound_exceeds(w, limit, wl, rm) {
                 return None;
             }
             self.finish_routing();
         }
-        if self.st.bound.valid
-            && w.cong > 0.0
-            && self.st.cache.congestion.is_none()
-            && self.bound_exceeds(w, limit, 0.0)
-        {
-            return None;
+        if self.st.bound.valid && w.cong > 0.0 && self.st.cache.congestion.is_none() {
+            let wl = self.wirelength_cost();
+            if self.bound_exceeds(w, limit, wl, 0.0) {
+                return None;
+            }
         }
         Some(self.proxy(w))
     }
 
-    /// Whether the exact wirelength and density costs plus the congestion bound (its sum
-    /// moved by `extra`) exceed `limit` by more than rounding can explain.
+    /// Whether the wirelength cost `wl` (exact up to rounding), the exact density cost and
+    /// the congestion bound (its sum moved by `extra`) exceed `limit` by more than rounding
+    /// can explain.
     #[inline(always)]
-    fn bound_exceeds(&mut self, w: CostWeights, limit: f64, extra: f64) -> bool {
+    fn bound_exceeds(&mut self, w: CostWeights, limit: f64, wl: f64, extra: f64) -> bool {
         let mut lo = 0.0;
         if w.wl != 0.0 {
-            lo += w.wl * self.wirelength_cost();
+            lo += w.wl * wl;
         }
         if w.den != 0.0 {
             lo += w.den * self.density_cost();
