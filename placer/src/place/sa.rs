@@ -46,13 +46,15 @@
 //! effort and not reproducible; cancellation likewise.
 //!
 //! **Speed** (Ariane133, one core of the 2-core Xeon CI machine, `cargo bench -p placer
-//! --bench sa`): a single-macro move with cost read and rollback takes about 4.6 µs, a swap
-//! about 6.9 µs (`SA_MICRO=1`, no early rejection); a shuffle moves four macros. In the
-//! annealing loop 80 % of the evaluated moves are rejected on the congestion bound (63 %
-//! before their nets are even routed), and one chain evaluates about 1.4·10⁵ moves
-//! per CPU-second with the default move mix (`SA_THREADS=1 ... -- 20`: 136,550; 110,173
-//! before the bound); moves rejected before the cost (illegal positions) come on top (209k
-//! attempted per CPU-second).
+//! --bench sa`): a single-macro move with cost read and rollback takes about 4.5 µs, a swap
+//! about 6.8 µs (`SA_MICRO=1`, the immediate path without early rejection); a shuffle moves
+//! four macros. In the annealing loop 83 % of the evaluated moves are rejected on the
+//! congestion bound (73 % before any of their nets is written or routed), and one chain
+//! evaluates about 2.3·10⁵ moves per CPU-second with the default move mix
+//! (`SA_THREADS=1 ... -- 20`: 235,164 and 224,503; 136,550 before bound shares survived
+//! rollbacks and net updates waited for the bound; 110,173 before the bound); two chains over
+//! 10 minutes: 254,791 per CPU-second, FD included. Moves rejected before the cost (illegal
+//! positions) come on top (about 350k attempted per CPU-second).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -465,7 +467,9 @@ struct Reporter {
 /// accepted move refreshes the bound. On Ariane133 (600 000 moves, one chain) refreshing
 /// after every accepted move rejected 81 % of the evaluated moves on the bound, refreshing
 /// above 1e-3 75 % with 14 times fewer refreshes (about 80 000 instructions each): the
-/// same throughput within 3 %.
+/// same throughput within 3 %. With the default schedule (20 s, one chain) 3e-4, 1e-3 and
+/// 3e-3 give the same throughput within 3 % (229k, 225k–235k, 230k evaluated moves per
+/// CPU-second).
 const BOUND_SLACK: f64 = 1e-3;
 
 /// Least time between two live snapshots.
