@@ -158,10 +158,9 @@ struct State {
     /// Bound change of the deferred routing's removals: `-Σ o` over the routed nets of
     /// `pend` (the additions only add).
     acc_rm: f64,
-    /// A deferred move's nets before they are written ([`State::settle`]): per net its new
-    /// `w · HPWL`, whether all its pins are in the grid and whether a pin changed cell;
-    /// `dry_dwl` is the change of `Σ w · HPWL` they make.
-    dry_pending: bool,
+    /// A deferred move's nets before they are written ([`State::settle`]; empty once
+    /// written): per net its new `w · HPWL`, whether all its pins are in the grid and whether
+    /// a pin changed cell; `dry_dwl` is the change of `Σ w · HPWL` they make.
     dry: Vec<(u32, f64, bool, bool)>,
     dry_dwl: f64,
     // Scratch.
@@ -575,11 +574,10 @@ impl State {
     /// routed flag (the skipped count already follows), and the nets whose pins changed cell
     /// queued for routing with their flag before the move.
     fn settle(&mut self) {
-        if !self.dry_pending {
+        if self.dry.is_empty() {
             return;
         }
-        self.dry_pending = false;
-        let dry = std::mem::take(&mut self.dry);
+        let mut dry = std::mem::take(&mut self.dry);
         for &(k, wl, ok_new, changed) in &dry {
             let k = k as usize;
             self.log_net(k);
@@ -590,6 +588,7 @@ impl State {
             self.net_wl[k] = wl;
             self.mark_block(k);
         }
+        dry.clear();
         self.dry = dry;
         self.cache.hpwl = None;
     }
@@ -725,12 +724,53 @@ impl State {
         self.cache.congestion = None;
     }
 
+    /// Scans net `k` (its `slots`, non-empty) after the move stamped `now` ([`scan_cells`],
+    /// with the box when `WL`) and re-routes it when a pin changed cell (`routed`: it was
+    /// routed); the routed flag is left to the caller. `g_old` / `g_new`: scratch as long as
+    /// the net.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn scan_reroute<const WL: bool>(
+        &mut self,
+        m: &CostModel,
+        k: usize,
+        slots: &[u32],
+        now: u32,
+        routed: bool,
+        g_old: &mut [u32],
+        g_new: &mut [u32],
+    ) -> NetScan {
+        let stamp = self.next_mark();
+        let r = scan_cells::<WL>(
+            slots,
+            &self.sl,
+            &self.sn,
+            now,
+            m.net_weight[k],
+            &mut self.marks,
+            stamp,
+            g_old,
+            g_new,
+        );
+        if r.changed {
+            self.reroute(m, k, routed, r.ok_new, stamp, &g_old[..r.n_old], &g_new[..r.n_new]);
+        }
+        r
+    }
+
     /// Sets net `k`'s routed flag (logged by the caller) and the skipped count.
     #[inline]
     fn set_routed(&mut self, k: usize, ok: bool) {
-        if self.net_routed[k] != ok {
-            self.net_routed[k] = ok;
-            if ok {
+        let was = self.net_routed[k];
+        self.net_routed[k] = ok;
+        self.count_skipped(was, ok);
+    }
+
+    /// The skipped count after a net's routed flag goes from `was` to `now`.
+    #[inline]
+    fn count_skipped(&mut self, was: bool, now: bool) {
+        if was != now {
+            if now {
                 self.skipped -= 1;
             } else {
                 self.skipped += 1;
@@ -967,7 +1007,6 @@ impl IncrementalCost {
             pend_nodes: Vec::new(),
             pend_now: 0,
             acc_rm: 0.0,
-            dry_pending: false,
             dry: Vec::new(),
             dry_dwl: 0.0,
             marks: vec![[0, 0]; n],
@@ -1036,7 +1075,7 @@ impl IncrementalCost {
         st.clear_logs();
         st.bound.valid = false;
         st.pending = false;
-        st.dry_pending = false;
+        st.dry.clear();
         st.acc_rm = 0.0;
         for slot in 0..m.slot_anchor.len() {
             let a = m.slot_anchor[slot] as usize;
@@ -1298,18 +1337,11 @@ impl IncrementalCost {
                             st.acc_rm -= st.net_overlap(m, k);
                         }
                         // The skipped count now (a rollback restores it), the flag later.
-                        if routed != ok_new {
-                            if ok_new {
-                                st.skipped -= 1;
-                            } else {
-                                st.skipped += 1;
-                            }
-                        }
+                        st.count_skipped(routed, ok_new);
                     }
                     st.dry.push((k as u32, wl, ok_new, changed));
                 }
                 st.dry_dwl = dwl;
-                st.dry_pending = !affected.is_empty();
                 if any_changed {
                     st.cache.congestion = None;
                 }
@@ -1325,29 +1357,10 @@ impl IncrementalCost {
                     }
                     let wl = if any_cell_changed {
                         // One scan: bounding box, and the distinct cells before and after.
-                        let stamp = st.next_mark();
-                        let r = scan_cells::<true>(
-                            slots,
-                            &st.sl,
-                            &st.sn,
-                            now,
-                            m.net_weight[k],
-                            &mut st.marks,
-                            stamp,
-                            &mut g_old,
-                            &mut g_new,
-                        );
+                        let routed = st.net_routed[k];
+                        let r = st
+                            .scan_reroute::<true>(m, k, slots, now, routed, &mut g_old, &mut g_new);
                         if r.changed {
-                            let routed = st.net_routed[k];
-                            st.reroute(
-                                m,
-                                k,
-                                routed,
-                                r.ok_new,
-                                stamp,
-                                &g_old[..r.n_old],
-                                &g_new[..r.n_new],
-                            );
                             st.set_routed(k, r.ok_new);
                         }
                         r.wl
@@ -1411,19 +1424,7 @@ impl IncrementalCost {
         let mut g_new = std::mem::take(&mut st.g_new);
         for &(k, routed) in &pend {
             let k = k as usize;
-            let stamp = st.next_mark();
-            let r = scan_cells::<false>(
-                m.net(k),
-                &st.sl,
-                &st.sn,
-                now,
-                m.net_weight[k],
-                &mut st.marks,
-                stamp,
-                &mut g_old,
-                &mut g_new,
-            );
-            st.reroute(m, k, routed, r.ok_new, stamp, &g_old[..r.n_old], &g_new[..r.n_new]);
+            st.scan_reroute::<false>(m, k, m.net(k), now, routed, &mut g_old, &mut g_new);
         }
         st.pend = pend;
         st.g_old = g_old;
@@ -1478,7 +1479,7 @@ impl IncrementalCost {
         // nets of an unsettled move were never written (their cached bound shares are the
         // ones of their unchanged routes).
         st.pending = false;
-        st.dry_pending = false;
+        st.dry.clear();
         st.acc_rm = 0.0;
         let log = std::mem::take(&mut st.cell_log);
         for &(j, v, cnt) in &log {
@@ -1744,7 +1745,7 @@ impl IncrementalCost {
             // The nets of the move are not written yet: the wirelength is the written one
             // plus their change, which differs from the exact sum only by rounding (far
             // below the margin).
-            let wl = if self.st.dry_pending {
+            let wl = if !self.st.dry.is_empty() {
                 (self.hpwl_written() + self.st.dry_dwl) / self.m.wl_norm
             } else {
                 self.wirelength_cost()
